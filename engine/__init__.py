@@ -1,0 +1,1 @@
+"""mtus-engine: check workers' compensation treatment requests against the MTUS guidelines."""
