@@ -1,0 +1,59 @@
+"""Small conveniences behind the public API: evaluate a case, compile one expression."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import parser as dsl_parser
+from .case import Case
+from .checker import Checker
+from .errors import ConditionSyntaxError, ErrorList, RuleError
+from .evaluator import evaluate_case
+from .loader import RuleSet
+from .source import Location
+from .vocab import Vocabularies, default_vocabularies
+
+
+def evaluate(rules: RuleSet, case: Case) -> dict:
+    """Decide every request of `case` with `rules`; returns the determination document."""
+    return evaluate_case(rules, case)
+
+
+@dataclass
+class CompiledExpression:
+    """One condition-language expression, parsed, checked and compiled once."""
+
+    text: str
+    type: str
+    function: object
+
+    def evaluate(self, case: Case, request: int = 0, *, trace: list | None = None):
+        """The value against `case` (deciding request number `request`); UNKNOWN if facts are missing."""
+        env = case.environment(request)
+        env["__reads__"] = trace
+        return self.function(env)
+
+    def evaluate_env(self, env: dict):
+        """The value against a prepared environment (`Case.environment(i)`): the fast path."""
+        return self.function(env)
+
+
+def compile_expression(text: str, vocab: Vocabularies | None = None) -> CompiledExpression:
+    """Parse, check and compile `text`. Raises ErrorList naming the column of each problem."""
+    from .compiler import compile_condition
+    vocab = vocab or default_vocabularies()
+    errors = ErrorList()
+    try:
+        tree = dsl_parser.parse(text)
+    except dsl_parser.ParseFailure as failure:
+        errors.add(ConditionSyntaxError(failure.message, location=Location("<expression>", 1, failure.offset + 1),
+                                        source_line=text))
+        raise errors from None
+    checker = Checker(vocab)
+    t = checker.check_expression(tree)
+    for problem in checker.problems:
+        errors.add(RuleError(problem.message, code=problem.code, location=Location("<expression>", 1, problem.span[0] + 1),
+                             source_line=text, hint=problem.hint))
+    if errors:
+        raise errors
+    compiled = compile_condition(tree, checker.types, vocab)
+    return CompiledExpression(text, t.describe(), compiled)

@@ -1,0 +1,125 @@
+"""Runs the `tests:` of every rule and measures which criteria the tests exercise.
+
+Input: a RuleSet. Output: `TestReport` with one `TestResult` (PASS, FAIL, ERROR) per test,
+and coverage: for each criterion, which results (met, unmet, unknown) some test produced,
+and for each rule, which statuses (holds, fails, unknown). A criterion counts as covered
+when tests saw it met and saw it not met (unmet or unknown). A rule is fully tested when
+some test makes it hold, some test makes it fail, and some test leaves a fact it reads
+unknown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .case import Case
+from .evaluator import decide, evaluate_rule
+from .loader import RuleSet
+from .rules import Rule, RuleTest
+
+
+@dataclass
+class TestResult:
+    rule: Rule
+    test: RuleTest
+    outcome: str                # PASS | FAIL | ERROR
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        loc = self.test.location
+        return {"rule": self.rule.id, "test": self.test.name, "outcome": self.outcome, "problems": self.problems,
+                "file": loc.file, "line": loc.line}
+
+
+@dataclass
+class TestReport:
+    results: list[TestResult]
+    criteria_seen: dict[tuple[str, str], set]     # (rule id, criterion id) -> results seen
+    statuses_seen: dict[str, set]                 # rule id -> statuses seen
+
+    @property
+    def failed(self) -> list[TestResult]:
+        return [r for r in self.results if r.outcome != "PASS"]
+
+    def uncovered_criteria(self) -> list[tuple[str, str, list[str]]]:
+        out = []
+        for (rule_id, criterion_id), seen in sorted(self.criteria_seen.items()):
+            lacking = [] if "met" in seen else ["met"]
+            if not seen & {"unmet", "unknown"}:
+                lacking.append("unmet or unknown")
+            if lacking:
+                out.append((rule_id, criterion_id, lacking))
+        return out
+
+    def rules_lacking_tests(self) -> list[tuple[str, list[str]]]:
+        out = []
+        for rule_id, seen in sorted(self.statuses_seen.items()):
+            lacking = [s for s in ("holds", "fails", "unknown fact") if s not in seen]
+            if lacking:
+                out.append((rule_id, lacking))
+        return out
+
+    @property
+    def criterion_coverage(self) -> float:
+        total = len(self.criteria_seen)
+        if not total:
+            return 1.0
+        return (total - len(self.uncovered_criteria())) / total
+
+    def as_dict(self) -> dict:
+        return {
+            "tests": len(self.results), "passed": len(self.results) - len(self.failed), "failed": len(self.failed),
+            "results": [r.as_dict() for r in self.results],
+            "criterion_coverage": round(self.criterion_coverage, 4),
+            "uncovered_criteria": [{"rule": r, "criterion": c, "never": lacking} for r, c, lacking in self.uncovered_criteria()],
+            "rules_lacking_tests": [{"rule": r, "never": lacking} for r, lacking in self.rules_lacking_tests()],
+        }
+
+
+def run_rule_test(rule: Rule, test: RuleTest, rules: RuleSet) -> tuple[TestResult, object]:
+    problems = []
+    try:
+        case = Case(test.case)
+        env = case.environment(test.request)
+        result = evaluate_rule(rule, env)
+        expect = test.expect
+        if "rule" in expect and result.status != expect["rule"]:
+            problems.append(f"rule {expect['rule']} expected, got {result.status}")
+        got = {c.id: c.result for c in result.criteria}
+        for criterion_id, want in (expect.get("criteria") or {}).items():
+            have = got.get(criterion_id, "not evaluated")
+            if have != want:
+                problems.append(f"criterion {criterion_id}: {want} expected, got {have}")
+        if "outcome" in expect:
+            pack_rules = rule.pack.rules if rule.pack else [rule]
+            outcome, _, _ = decide([evaluate_rule(r, case.environment(test.request)) for r in pack_rules])
+            if outcome != expect["outcome"]:
+                problems.append(f"outcome {expect['outcome']} expected, got {outcome}")
+    except Exception as err:  # a test must never stop the run; report it as an error
+        return TestResult(rule, test, "ERROR", [f"{type(err).__name__}: {err}"]), None
+    return TestResult(rule, test, "FAIL" if problems else "PASS", problems), result
+
+
+def run_tests(rules: RuleSet, select=None) -> TestReport:
+    """Run every rule's tests (or those of rules for which `select(rule)` is true)."""
+    results = []
+    criteria_seen: dict[tuple[str, str], set] = {}
+    statuses_seen: dict[str, set] = {}
+    for rule in rules.rules:
+        if select is not None and not select(rule):
+            continue
+        statuses_seen[rule.id] = set()
+        for criterion in rule.criteria:
+            criteria_seen[(rule.id, criterion.id)] = set()
+        for test in rule.tests:
+            if test.name.startswith("todo_"):
+                continue
+            outcome, evaluated = run_rule_test(rule, test, rules)
+            results.append(outcome)
+            if evaluated is None:
+                continue
+            statuses_seen[rule.id].add(evaluated.status)
+            if evaluated.has_unknown_fact():
+                statuses_seen[rule.id].add("unknown fact")
+            for c in evaluated.criteria:
+                criteria_seen[(rule.id, c.id)].add(c.result)
+    return TestReport(results, criteria_seen, statuses_seen)
