@@ -7,6 +7,7 @@ The `reviewer` part is validated but never handed to evaluation.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +52,14 @@ def _json_path(parts) -> str:
     return out
 
 
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def json_path_parts(path: str) -> list:
+    """`$.requests[0].quantity` -> ["requests", 0, "quantity"]."""
+    return [name if name else int(index) for name, index in _PATH_PART.findall(path)]
+
+
 def _message(error) -> str:
     # oneOf failures on facts (bare value or {value, evidence}) read better from the bare branch.
     if error.validator == "oneOf" and error.context:
@@ -67,8 +76,13 @@ def validate_case(data, vocab: Vocabularies | None = None) -> list[CaseError]:
     errors = []
     if raw:
         first = best_match(raw)
-        ordered = [first] + sorted((e for e in raw if e is not first), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-        errors = [CaseError(_message(e), path=_json_path(e.absolute_path)) for e in ordered]
+        ordered = [first] + sorted(raw, key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        seen = set()
+        for e in ordered:
+            key = (_json_path(e.absolute_path), _message(e))
+            if key not in seen:
+                seen.add(key)
+                errors.append(CaseError(key[1], path=key[0]))
         return errors
     vocab = vocab or default_vocabularies()
     concepts = vocab.findings

@@ -49,7 +49,8 @@ class Checker:
         except _Stop:
             return None
         if t.kind not in ("bool", "any"):
-            self.fail(node, "type_error", f"a condition must be true or false, but this is {t.describe()}")
+            self.problems.append(Problem(node.span, "type_error",
+                                         f"a condition must be true or false, but this is {t.describe()}"))
             return None
         return t
 

@@ -17,7 +17,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from . import parser as dsl_parser
-from .case import validate_case
+from .case import json_path_parts, validate_case
 from .checker import Checker
 from .compiler import compile_condition
 from .errors import ConditionSyntaxError, ErrorList, RuleError
@@ -251,7 +251,8 @@ class _Builder:
                 case["requests"] = [{"text": "(request under test)"}]
             for problem in validate_case(case, self.vocab):
                 where = problem.path.replace("$", "case", 1)
-                self.errors.add(doc.error(doc.location(t_path + ["case"]),
+                inner = json_path_parts(problem.path)
+                self.errors.add(doc.error(doc.location(t_path + ["case"] + inner),
                                           f"test {t['name']!r}: {where}: {problem.message}", "case_schema_error"))
                 ok = False
             request_index = t.get("request", 0)
