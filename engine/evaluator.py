@@ -138,17 +138,14 @@ def _request_date(case: Case, index: int):
 
 def select_packs(rules: RuleSet, day: _dt.date | None) -> tuple[list[Pack], list[Pack], str | None]:
     """MTUS and ODG packs in force on `day` (newest packs when there is no date)."""
-    if day is None:
-        newest = {}
-        for pack in rules.packs:
-            key = (pack.source, pack.guideline)
-            if key not in newest or pack.effective_from > newest[key].effective_from:
-                newest[key] = pack
-        chosen = sorted(newest.values(), key=lambda p: (p.effective_from, p.id))
-        note = "the request has no date; the newest edition of each guideline was assumed"
+    if day is None and rules.packs:
+        # no date: the packs in force in the newest period
+        latest = max(p.effective_from for p in rules.packs)
+        chosen = [p for p in rules.packs if p.in_force(latest)]
+        note = "the request has no date; the guideline editions in force now were assumed"
     else:
-        chosen = [p for p in rules.packs if p.in_force(day)]
-        note = None if chosen else f"no rule pack is in force on {day.isoformat()}"
+        chosen = [p for p in rules.packs if day is not None and p.in_force(day)]
+        note = None if chosen else f"no rule pack is in force on {day.isoformat() if day else 'any date'}"
     return [p for p in chosen if p.source == "mtus"], [p for p in chosen if p.source == "odg"], note
 
 

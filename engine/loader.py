@@ -8,6 +8,7 @@ YAML is read with PyYAML's safe loader only: nothing in a rules file can run cod
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 from functools import lru_cache
@@ -281,7 +282,40 @@ def _pack(doc: YamlDoc) -> Pack:
     return Pack(id=p["id"], title=p["title"], guideline=p["guideline"], edition=str(p["edition"]),
                 version=str(p["version"]), source=p["source"],
                 effective_from=_dt.date.fromisoformat(p["effective_from"]),
-                effective_to=_dt.date.fromisoformat(to) if to else None, location=doc.location(["pack"]))
+                effective_to=_dt.date.fromisoformat(to) if to else None, location=doc.location(["pack"]),
+                inherits=tuple(p.get("inherits", ())))
+
+
+def _starts(rule_id: str, prefixes) -> bool:
+    return any(rule_id == p or rule_id.startswith(p + ".") for p in prefixes)
+
+
+def _inherit(packs: list[Pack], errors: ErrorList) -> None:
+    """Copy the rules a pack inherits from earlier editions, re-cited to the inheriting pack.
+
+    A carried-over rule keeps its criteria, tests and pages; its id takes the new pack's id
+    as prefix, its citation names the new pack's guideline and edition, and its citation note
+    says where the criteria come from. Sources are read as they were loaded (no chains).
+    """
+    by_id = {p.id: p for p in packs}
+    own = {p.id: list(p.rules) for p in packs}
+    for pack in packs:
+        for spec in pack.inherits:
+            source = by_id.get(spec["pack"])
+            if source is None:
+                errors.add(RuleError(f"pack {pack.id} inherits from unknown pack {spec['pack']!r}; packs are: "
+                                     + ", ".join(sorted(by_id)), code="unknown_pack", location=pack.location,
+                                     source_line=""))
+                continue
+            for rule in own[source.id]:
+                if spec.get("only") and not _starts(rule.id, spec["only"]):
+                    continue
+                if spec.get("except") and _starts(rule.id, spec["except"]):
+                    continue
+                new_id = pack.id + rule.id[len(source.id):] if rule.id.startswith(source.id + ".") else f"{pack.id}.{rule.id}"
+                note = spec.get("note") or f"criteria carried over from {source.guideline} ({source.edition})"
+                citation = Citation(f"{pack.guideline} ({pack.edition})", rule.citation.section, rule.citation.pages, note)
+                pack.rules.append(dataclasses.replace(rule, id=new_id, citation=citation, pack=pack))
 
 
 def _is_vocab_dir(path: Path) -> bool:
@@ -347,6 +381,7 @@ def load_rules(path: str | Path | None = None, *, vocab: Vocabularies | None = N
             rule = builder.rule(doc, index, pack)
             if rule is not None:
                 pack.rules.append(rule)
+    _inherit(list(packs.values()), errors)
     if errors:
         raise errors
     return RuleSet(list(packs.values()), vocab, pack_root)

@@ -81,6 +81,7 @@ class Pack:
     effective_to: _dt.date | None
     location: Location
     rules: list[Rule] = field(default_factory=list)
+    inherits: tuple = ()             # ({pack, only, except, note}, ...) from pack.yaml
 
     def in_force(self, day: _dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)

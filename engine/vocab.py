@@ -86,6 +86,16 @@ def load_vocabularies(directory: Path | None = None) -> Vocabularies:
     for name, filename in TERM_FILES.items():
         data = _read(directory / filename, errors)
         terms[name] = _terms(directory / filename, data, errors) if data is not None else {}
+    # More finding concepts may come in findings-<area>.yaml files, one per rule area.
+    for extra in sorted(directory.glob("findings-*.yaml")):
+        data = _read(extra, errors)
+        if data is None:
+            continue
+        for concept, meaning in _terms(extra, data, errors).items():
+            if concept in terms["findings"]:
+                errors.add(RuleError(f"finding concept {concept!r} is already defined in another findings file",
+                                     code="vocab_error", path=display_path(extra)))
+            terms["findings"][concept] = meaning
     drugs_path = directory / "drugs.yaml"
     data = _read(drugs_path, errors) or {}
     classes: dict[str, str] = {}
