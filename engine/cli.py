@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--json", action="store_true", help="print the report as JSON")
     test.add_argument("-v", "--verbose", action="store_true", help="list every test")
     test.add_argument("--run", metavar="TEXT", help="only rules whose id contains TEXT")
+    coverage = rules_sub.add_parser("coverage", help="list guideline sections and their rules; with letters, the share of items covered")
+    coverage.add_argument("path", nargs="?", help="rules folder (default: the shipped packs)")
+    coverage.add_argument("--letters", nargs="+", metavar="LETTER_OR_DIR", help="letters (.txt/.pdf) or folders of them")
+    coverage.add_argument("--mode", choices=["summary", "full"], default="summary")
+    coverage.add_argument("--json", action="store_true")
     return parser
 
 
@@ -225,7 +230,9 @@ def _rules(args, stdout, stderr) -> int:
         return _lint(args, stdout, stderr)
     if args.rules_command == "test":
         return _test(args, stdout, stderr)
-    print("usage: mtus rules {lint,test} [PATH]", file=stderr)
+    if args.rules_command == "coverage":
+        return _coverage(args, stdout, stderr)
+    print("usage: mtus rules {lint,test,coverage} [PATH]", file=stderr)
     return EXIT_USAGE
 
 
@@ -277,3 +284,32 @@ def _test(args, stdout, stderr) -> int:
         failed = len(report.failed)
         stdout.write(f"{len(report.results) - failed} passed, {failed} failed\n")
     return EXIT_TESTS_FAILED if report.failed else EXIT_OK
+
+
+def _coverage(args, stdout, stderr) -> int:
+    from .coverage import item_coverage, sections
+    rules = _load_rules(args.path, stderr)
+    if rules is None:
+        return EXIT_RULE_ERRORS
+    table = sections(rules)
+    items = item_coverage(rules, args.letters, args.mode) if args.letters else None
+    if args.json:
+        stdout.write(json.dumps({"sections": table, "items": items}, indent=2) + "\n")
+        return EXIT_OK
+    current = None
+    for row in table:
+        if row["pack"] != current:
+            current = row["pack"]
+            stdout.write(f"{current}\n")
+        pages = f" (p. {row['pages']})" if row["pages"] else ""
+        stdout.write(f"  {row['section']}{pages}: {len(row['rules'])} rule{'s' if len(row['rules']) != 1 else ''}\n")
+        for rule_id in row["rules"]:
+            stdout.write(f"    {rule_id}\n")
+    if items is not None:
+        share = f"{items['share']:.0%}" if items["share"] is not None else "n/a"
+        stdout.write(f"\nitems covered: {items['covered']} of {items['items']} ({share}), mode {args.mode}\n")
+        for group, row in items["by_group"].items():
+            stdout.write(f"  {group}: {row['covered']} of {row['items']} ({row['share']:.0%})\n")
+        for error in items["errors"]:
+            stderr.write(f"{error['letter']}: {error['error']}\n")
+    return EXIT_OK
