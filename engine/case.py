@@ -42,7 +42,7 @@ class CaseInvalid(EngineError):
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(case_schema())
+    return Draft202012Validator(case_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _json_path(parts) -> str:
@@ -63,7 +63,8 @@ def json_path_parts(path: str) -> list:
 def _message(error) -> str:
     # oneOf failures on facts (bare value or {value, evidence}) read better from the bare branch.
     if error.validator == "oneOf" and error.context:
-        inner = min(error.context, key=lambda e: (len(e.absolute_schema_path), str(e.message)))
+        # prefer the bare-value branch (oneOf/0): "'m' is not one of ['male', 'female']"
+        inner = min(error.context, key=lambda e: (list(e.schema_path)[:1] != [0], len(e.absolute_schema_path), str(e.message)))
         return inner.message
     return error.message
 

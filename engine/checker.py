@@ -113,8 +113,11 @@ class Checker:
                 t = T.BOOL
             elif t.kind == "object":
                 next_t = T.field_type(t, part)
+                if next_t is not None and next_t.kind == "findings":
+                    self.fail(node, "forbidden_field", f"read findings as findings.<concept>: request-level findings "
+                              "already override case-level ones there")
                 if next_t is None:
-                    options = [n for n in T.field_names(t) if n != "evidence"]
+                    options = [n for n in T.field_names(t) if n not in ("evidence", "warnings")]
                     self.fail(node, "unknown_field", f"`{walked}` has no field `{part}`; its fields are: "
                               + ", ".join(options), _suggest(part, options))
                 t = next_t
@@ -246,6 +249,8 @@ class Checker:
         source = self.check(node.source, scope)
         if source.kind != "list":
             self.fail(node.source, "type_error", f"{node.kind}() needs a list to go through, not {source.describe()}")
+        if node.var.startswith("__"):
+            self.fail(node.var_span, "type_error", f"`{node.var}`: variable names cannot start with two underscores")
         if node.var in scope or node.var in self.roots:
             self.fail(node.var_span, "type_error", f"`{node.var}` is already a name here; choose another variable name")
         inner = dict(scope)

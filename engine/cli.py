@@ -312,4 +312,6 @@ def _coverage(args, stdout, stderr) -> int:
             stdout.write(f"  {group}: {row['covered']} of {row['items']} ({row['share']:.0%})\n")
         for error in items["errors"]:
             stderr.write(f"{error['letter']}: {error['error']}\n")
+        if items["errors"]:
+            return EXIT_BAD_INPUT
     return EXIT_OK

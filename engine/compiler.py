@@ -126,7 +126,8 @@ class _Compiler:
             if value is None:
                 value = UNKNOWN
             reads = env[READS]
-            if reads is not None and (value is UNKNOWN or type(value) not in (dict, list)):
+            if reads is not None and (value is UNKNOWN or type(value) is not dict) and (
+                    type(value) is not list or not value or type(value[0]) is not dict):
                 evidence = None
                 if parent is not None:
                     evidence = (parent.get("__evidence__") or {}).get(rest[-1]) or parent.get("evidence")

@@ -48,7 +48,8 @@ def item_coverage(rules: RuleSet, paths, mode: str = "summary") -> dict:
         try:
             case = case_from_dict(extract_case(path, mode=mode), file=str(path))
         except Exception as err:  # a bad letter is reported, the count goes on
-            errors.append({"letter": str(path), "error": str(err)})
+            message = getattr(err, "message", None) or str(err)
+            errors.append({"letter": str(path), "error": message})
             continue
         for index, request in enumerate(case.requests):
             group = (request.get("drug") or {}).get("drug_class") or request.get("kind") or "other"

@@ -87,11 +87,19 @@ def _fact(read) -> dict:
     return out
 
 
+MAX_FACTS = 20  # per criterion: quantifiers over long lists stay readable
+
+
 def _facts(reads) -> list[dict]:
-    seen = {}
+    """The distinct facts a criterion read, in reading order."""
+    out, seen = [], set()
     for read in reads:
-        seen.setdefault(read.path, read)
-    return [_fact(r) for r in seen.values()]
+        fact = _fact(read)
+        key = (fact["path"], fact["value"], fact.get("status"))
+        if key not in seen and len(out) < MAX_FACTS:
+            seen.add(key)
+            out.append(fact)
+    return out
 
 
 def _describe_unknown(read) -> str:
@@ -99,6 +107,8 @@ def _describe_unknown(read) -> str:
         return f"{read.path}: stated as not documented"
     if read.status == "missing":
         return f"{read.path}: not mentioned"
+    if read.path.endswith(")"):
+        return f"{read.path}: cannot be computed from the case"
     return f"{read.path}: not in the case"
 
 
@@ -153,8 +163,7 @@ def _rule_trace(r: RuleResult) -> dict:
     rule = r.rule
     out = {"id": rule.id, "title": rule.title, "effect": rule.effect, "status": r.status,
            "pack": rule.pack.id if rule.pack else None,
-           "citation": {"guideline": rule.citation.guideline, "section": rule.citation.section,
-                        "pages": rule.citation.pages},
+           "citation": rule.citation.as_dict(),
            "when": {"test": rule.when.text, "facts": _facts(r.when_reads)},
            "criteria": [{"id": c.id, "requires": c.requires, "test": c.test, "result": c.result,
                          "facts": _facts(c.reads)} for c in r.criteria]}
@@ -184,9 +193,13 @@ def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
     if holding_against:
         for r in holding_against:
             rationale.append(f"{r.rule.rationale.rstrip('.')} ({r.rule.citation}).")
-            if r.unless is not None and r.unless.value is UNKNOWN:
+        excusable = all(r.unless is not None and r.unless.value is UNKNOWN for r in holding_against)
+        if excusable:
+            # documenting every exception would lift the restrictions; a support rule must then hold
+            for r in holding_against:
                 missing.append({"rule": r.rule.id, "criterion": "unless",
                                 "document": r.rule.unless.document or r.rule.unless.requires})
+            missing.extend(_support_gaps(support))
         return "non_certify", rationale, missing
     holding_support = [r for r in support if r.status == "holds"]
     if holding_support:
@@ -199,11 +212,7 @@ def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
             failing = [c for c in r.criteria if c.value is not True]
             sentences = " ".join(_sentence(s) for s in (_criterion_sentence(r.rule, c) for c in failing))
             rationale.append(f"{r.rule.title} ({r.rule.citation}) is not satisfied. {sentences}")
-            if r.status == "unknown":
-                for c in failing:
-                    criterion = next(x for x in r.rule.criteria if x.id == c.id)
-                    missing.append({"rule": r.rule.id, "criterion": c.id,
-                                    "document": criterion.document or c.requires})
+        missing.extend(_support_gaps(support))
         return "non_certify", rationale, missing
     if against:
         rationale.append("Rules that restrict this treatment apply but do not hold, and no rule states when it "
@@ -211,6 +220,19 @@ def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
     else:
         rationale.append("No rule of the guideline packs in force applies to this request: outside the engine's coverage.")
     return "no_rule", rationale, missing
+
+
+def _support_gaps(support: list[RuleResult]) -> list[dict]:
+    """Unknown criteria of support rules that nothing documented contradicts (no unmet criterion)."""
+    gaps = []
+    for r in support:
+        if r.status != "unknown":
+            continue
+        for c in r.criteria:
+            if c.value is UNKNOWN:
+                criterion = next(x for x in r.rule.criteria if x.id == c.id)
+                gaps.append({"rule": r.rule.id, "criterion": c.id, "document": criterion.document or c.requires})
+    return gaps
 
 
 def _sentence(text: str) -> str:

@@ -119,21 +119,20 @@ def _minmax(pick):
 
 
 def _daily_med(vocab):
-    factors = vocab.med_factors
-
     def impl(request):
         if not isinstance(request, dict):
             return UNKNOWN
         drug = request.get("drug") or {}
-        factor = factors.get(drug.get("generic"))
         strength = drug.get("strength_mg")
         per_day = request.get("doses_per_day")
         if per_day is None:
             quantity, days = request.get("quantity"), request.get("days_supply")
             per_day = quantity / days if quantity is not None and days else None
-        if factor is None or strength is None or per_day is None:
+        if strength is None or per_day is None:
             return UNKNOWN
-        return strength * per_day * factor
+        daily_mg = strength * per_day
+        factor = vocab.med_factor(drug.get("generic"), daily_mg)
+        return UNKNOWN if factor is None else daily_mg * factor
     return impl
 
 

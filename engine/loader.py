@@ -315,7 +315,7 @@ def _inherit(packs: list[Pack], errors: ErrorList) -> None:
                 new_id = pack.id + rule.id[len(source.id):] if rule.id.startswith(source.id + ".") else f"{pack.id}.{rule.id}"
                 note = spec.get("note") or f"criteria carried over from {source.guideline} ({source.edition})"
                 citation = Citation(f"{pack.guideline} ({pack.edition})", rule.citation.section, rule.citation.pages, note)
-                pack.rules.append(dataclasses.replace(rule, id=new_id, citation=citation, pack=pack))
+                pack.rules.append(dataclasses.replace(rule, id=new_id, citation=citation, pack=pack, inherited_from=rule.id))
 
 
 def _is_vocab_dir(path: Path) -> bool:

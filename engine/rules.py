@@ -51,7 +51,14 @@ class Citation:
 
     def __str__(self) -> str:
         pages = f", p. {self.pages}" if self.pages else ""
-        return f"{self.guideline}, {self.section}{pages}"
+        note = f" [{self.note}]" if self.note else ""
+        return f"{self.guideline}, {self.section}{pages}{note}"
+
+    def as_dict(self) -> dict:
+        out = {"guideline": self.guideline, "section": self.section, "pages": self.pages}
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass
@@ -67,6 +74,7 @@ class Rule:
     tests: tuple[RuleTest, ...]
     location: Location
     pack: "Pack | None" = None
+    inherited_from: str | None = None   # id of the rule this one carries over from an earlier edition
 
 
 @dataclass

@@ -152,6 +152,6 @@ def field_names(t: Type) -> list[str]:
 
 def field_type(t: Type, name: str) -> Type | None:
     node = _resolve(t.schema)
-    if name not in node.get("properties", {}) or name == "evidence":
+    if name not in node.get("properties", {}) or name in ("evidence", "warnings"):
         return None
     return type_of_schema(f"{t.schema}/properties/{name}")

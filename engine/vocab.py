@@ -34,6 +34,14 @@ class Vocabularies:
     drug_classes: dict[str, str] = field(default_factory=dict)
     generics: dict[str, str] = field(default_factory=dict)       # generic -> class
     med_factors: dict[str, float] = field(default_factory=dict)  # generic -> morphine-equivalent factor
+    med_steps: dict[str, tuple] = field(default_factory=dict)    # generic -> ((up to mg/day or None, factor), ...)
+
+    def med_factor(self, generic: str, daily_mg: float):
+        """The morphine-equivalent factor for a daily dose (methadone's grows with the dose)."""
+        for upper, factor in self.med_steps.get(generic, ()):
+            if upper is None or daily_mg <= upper:
+                return factor
+        return self.med_factors.get(generic)
 
     def ids(self, vocabulary: str) -> frozenset[str]:
         if vocabulary == "drug_class":
@@ -101,6 +109,7 @@ def load_vocabularies(directory: Path | None = None) -> Vocabularies:
     classes: dict[str, str] = {}
     generics: dict[str, str] = {}
     factors: dict[str, float] = {}
+    steps: dict[str, tuple] = {}
     for index, entry in enumerate(data.get("classes") or []):
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             classes[entry["id"]] = str(entry.get("meaning", ""))
@@ -119,9 +128,11 @@ def load_vocabularies(directory: Path | None = None) -> Vocabularies:
         generics[entry["generic"]] = drug_class
         if entry.get("med_factor") is not None:
             factors[entry["generic"]] = float(entry["med_factor"])
+        if entry.get("med_steps"):
+            steps[entry["generic"]] = tuple((s.get("up_to_mg_per_day"), float(s["factor"])) for s in entry["med_steps"])
     if errors:
         raise errors
-    return Vocabularies(terms=terms, drug_classes=classes, generics=generics, med_factors=factors)
+    return Vocabularies(terms=terms, drug_classes=classes, generics=generics, med_factors=factors, med_steps=steps)
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ def test_requests_are_required():
     ({"requests": [{"text": "x", "refills": -1}]}, "$.requests[0].refills"),
     ({"requests": [{"text": "x", "date_of_service": "8/4/15"}]}, "$.requests[0].date_of_service"),
     ({"requests": [{"text": "x", "kind": "drugs"}]}, "$.requests[0].kind"),
+    ({"requests": [{"text": "x", "date_of_service": "2015-02-30"}]}, "$.requests[0].date_of_service"),
     ({"requests": [{}]}, "$.requests[0]"),
     ({"pain": {"current": 12}, "requests": [{"text": "x"}]}, "$.pain.current"),
     ({"pain": {"current": {"value": "high"}}, "requests": [{"text": "x"}]}, "$.pain.current"),
@@ -80,3 +81,8 @@ def test_validate_command(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 3
     err = capsys.readouterr().err
     assert "$.requests[0].refills" in err
+
+
+def test_fact_errors_read_from_the_bare_value_form():
+    (error,) = validate_case({"patient": {"sex": "m"}, "requests": [{"text": "x"}]})
+    assert error.path == "$.patient.sex" and "'male'" in error.message

@@ -98,3 +98,10 @@ def test_odg_applies_only_where_mtus_has_no_rule(tmp_path):
     opioid = decide(dict(NORCO, date_of_service="2015-01-01"), rules=rules)
     assert [r["id"] for r in opioid["rules"]] == ["t.mtus.rule"]      # MTUS has a rule: ODG is not consulted
     assert "fallback" not in opioid["guideline"]
+
+
+def test_carried_over_criteria_say_so_in_the_citation():
+    d = decide(dict(NORCO, date_of_service="2018-03-01"))
+    cited = d["rules"][0]["citation"]
+    assert cited["guideline"].startswith("MTUS ACOEM") and "carried over" in cited["note"].lower()
+    assert any("carried over" in c.lower() for c in d["citations"])

@@ -89,3 +89,26 @@ def test_request_outside_coverage_is_no_rule():
     case = case_from_dict({"requests": [{"text": "MRI of the lumbar spine", "kind": "imaging", "modality": "mri"}]})
     (d,) = evaluate(RULES, case)["determinations"]
     assert d["outcome"] == "no_rule" and d["imr_equivalent"] is None and d["rules"] == []
+
+
+def test_missing_documentation_when_an_excusable_restriction_holds():
+    """Function documented as not improved (the discontinue rule holds unless extenuating circumstances
+    are documented): the checklist names the exception and what the support rules still need."""
+    from engine import case_from_dict
+    case = case_from_dict({"findings": {"functional_improvement": {"status": "absent"}, "return_to_work": {"status": "absent"}},
+                           "pain": {"without_meds": 8, "with_meds": 4},
+                           "requests": [{"text": "Norco", "drug": {"generic": "hydrocodone/acetaminophen", "drug_class": "opioid"},
+                                         "date_of_service": "2015-01-01"}]})
+    (d,) = evaluate(RULES, case)["determinations"]
+    assert d["outcome"] == "non_certify"
+    listed = {(m["rule"].rsplit(".", 1)[-1], m["criterion"]) for m in d["missing_documentation"]}
+    assert ("no_functional_improvement", "unless") in listed
+    assert ("acute_exacerbation", "exacerbation") in listed        # the short-term rule could still hold
+    assert not any(rule == "ongoing_management" for rule, _ in listed)  # function is documented as absent there
+
+
+def test_trace_shows_list_facts_read():
+    (d,) = evaluate(RULES, load_case(CASES / "clinician-cyclobenzaprine-flare.json"))["determinations"]
+    rule = next(r for r in d["rules"] if r["id"].endswith("short_term_exacerbation"))
+    exacerbation = next(c for c in rule["criteria"] if c["id"] == "exacerbation")
+    assert any(f["path"] == "d.tags" and "acute_exacerbation" in f["value"] for f in exacerbation["facts"])
