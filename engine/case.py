@@ -20,6 +20,7 @@ from .source import display_path
 from .types import case_schema
 from .vocab import Vocabularies, default_vocabularies
 
+NO_DRUG = {"generic": "none", "drug_class": "none"}
 ROOTS = ("letter", "patient", "injury", "diagnoses", "medications", "treatments", "pain")
 
 
@@ -152,6 +153,11 @@ class Case:
         self._roots = {name: view[name] for name in ROOTS if name in view}
         self._findings = {k: dict(v, scope="case") for k, v in (view.get("findings") or {}).items()}
         self.requests = view.get("requests", [])
+        for request in self.requests:
+            # A request known to be something other than a drug has no drug: its drug fields are
+            # "none" (known), so drug rules are plainly not applicable rather than unknown.
+            if "drug" not in request and request.get("kind") not in (None, "drug", "other"):
+                request["drug"] = dict(NO_DRUG)
         self.request_ids = [request_id(r, i) for i, r in enumerate(self.data.get("requests", []))]
 
     @property

@@ -86,9 +86,12 @@ def test_same_case_same_bytes():
 
 def test_request_outside_coverage_is_no_rule():
     from engine import case_from_dict
-    case = case_from_dict({"requests": [{"text": "MRI of the lumbar spine", "kind": "imaging", "modality": "mri"}]})
+    case = case_from_dict({"requests": [{"text": "Hair transplant", "kind": "surgery"}]})
     (d,) = evaluate(RULES, case)["determinations"]
     assert d["outcome"] == "no_rule" and d["imr_equivalent"] is None and d["rules"] == []
+    # a request known not to be a drug leaves the drug rules plainly not applicable, not unknown
+    unknown_reads = [u for entry in d.get("applicability_unknown", []) for u in entry["unknown"]]
+    assert not any(u.startswith("request.drug") for u in unknown_reads)
 
 
 def test_missing_documentation_when_an_excusable_restriction_holds():
