@@ -1,6 +1,6 @@
 """The `mtus` command: thin wrappers over the API that return exit codes.
 
-Exit codes (docs/cli.md):
+Exit codes (docs/cli.md; `audit` in docs/audit.md):
   0  success
   1  rule tests failed (`mtus rules test`)
   2  usage error (unknown command or option)
@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     expr.add_argument("case", nargs="?", metavar="CASE.json", help="case to evaluate against (default: parse and check only)")
     expr.add_argument("--request", type=int, default=0, help="index of the request under decision (default 0)")
 
+    from .audit.command import configure as configure_audit
+    configure_audit(sub)
+
     rules = sub.add_parser("rules", help="work with rule packs")
     rules_sub = rules.add_subparsers(dest="rules_command", parser_class=_Parser)
     lint = rules_sub.add_parser("lint", help="check rule files and report every problem")
@@ -84,7 +87,8 @@ def run(argv, stdout, stderr) -> int:
         from . import __version__
         print(f"mtus-engine {__version__}", file=stdout)
         return EXIT_OK
-    handlers = {"check": _check, "extract": _extract, "validate": _validate, "eval": _eval, "rules": _rules}
+    handlers = {"check": _check, "extract": _extract, "validate": _validate, "eval": _eval, "rules": _rules,
+                "audit": _audit}
     if args.command not in handlers:
         parser.print_help(stdout)
         return EXIT_USAGE
@@ -161,6 +165,11 @@ def _check(args, stdout, stderr) -> int:
     if args.json:
         stdout.write(to_json(documents[0] if len(documents) == 1 else documents))
     return status
+
+
+def _audit(args, stdout, stderr) -> int:
+    from .audit.command import run as run_audit
+    return run_audit(args, stdout, stderr)
 
 
 def _extract(args, stdout, stderr) -> int:

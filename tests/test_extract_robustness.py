@@ -35,7 +35,7 @@ from engine.paths import SCHEMA_DIR  # noqa: E402
 LETTERS = ROOT / "examples" / "letters"
 SEEDS = sorted(LETTERS.glob("*.txt"))
 FIXTURE_SEED = LETTERS / "000_83b90a26cef0192d.txt"
-FIXTURE_PDF = LETTERS / "000_83b90a26cef0192d.pdf"
+FIXTURE_PDF = ROOT / "tests" / "fixtures" / "seed-000-as-pdf.pdf"
 LINES_PER_PAGE = 50
 VALIDATOR = jsonschema.Draft202012Validator(json.loads((SCHEMA_DIR / "case.schema.json").read_text()))
 
@@ -265,7 +265,7 @@ def test_pdf_with_page_footers_gives_the_identical_case(tmp_path):
     pages = paginate(lines, 30)
     pages = [["Independent Medical Review Final Determination", *page, f"Page {n} of {len(pages)}"]
              for n, page in enumerate(pages, 1)]
-    pdf = _write(tmp_path, "pdf", FIXTURE_PDF.name, write_text_pdf(pages))
+    pdf = _write(tmp_path, "pdf", FIXTURE_SEED.with_suffix(".pdf").name, write_text_pdf(pages))
     assert read_letter(pdf) == read_letter(FIXTURE_SEED)
     assert without_source(extract_case(pdf, mode="full")) == without_source(extract_case(FIXTURE_SEED, mode="full"))
 
