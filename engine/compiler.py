@@ -17,6 +17,7 @@ from .functions import FUNCTIONS
 from .values import UNKNOWN
 
 READS = "__reads__"
+ROOT_NAMES = frozenset(T.root_types())
 
 _STATUS_VALUE = {"present": True, "absent": False, "not_documented": UNKNOWN}
 
@@ -113,6 +114,8 @@ class _Compiler:
         elif t.kind == "list" and t.elem is not None and t.elem.kind == "date":
             convert = lambda v: [_to_date(x) for x in v]
         rest = tuple(rest)
+        bound = head not in ROOT_NAMES  # a quantifier's variable: the trace names the element read
+        tail = "".join("." + part for part in rest)
 
         def path(env):
             value = env.get(head, UNKNOWN)
@@ -131,7 +134,8 @@ class _Compiler:
                 evidence = None
                 if parent is not None:
                     evidence = (parent.get("__evidence__") or {}).get(rest[-1]) or parent.get("evidence")
-                reads.append(Read(text, value, None, evidence, None, unit))
+                shown = (env.get("#" + head, head) + tail) if bound else text
+                reads.append(Read(shown, value, None, evidence, None, unit))
             if convert is not None and value is not UNKNOWN:
                 value = convert(value)
             return value
@@ -302,17 +306,22 @@ class _Compiler:
     def compile_Quantifier(self, node):
         source, body = self.compile(node.source), self.compile(node.body)
         var, kind = node.var, node.kind
+        label = node.source.text if isinstance(node.source, ast.Path) else "list"
+        marker = "#" + var
 
         def quantifier(env):
             items = source(env)
             if items is UNKNOWN:
                 return UNKNOWN
             saved = env.get(var, _MISSING)
+            tracing = env[READS] is not None
             unknown = False
             count = 0
             try:
-                for item in items:
+                for index, item in enumerate(items):
                     env[var] = item
+                    if tracing:
+                        env[marker] = f"{label}[{index}]"
                     v = body(env)
                     if v is UNKNOWN:
                         unknown = True
@@ -323,6 +332,7 @@ class _Compiler:
                     elif kind == "all":
                         return False
             finally:
+                env.pop(marker, None)
                 if saved is _MISSING:
                     env.pop(var, None)
                 else:

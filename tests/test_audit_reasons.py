@@ -91,7 +91,7 @@ def test_an_against_rule_without_criteria_matches_not_recommended():
 def test_the_criterion_of_a_holding_against_rule_matches_a_guideline_verdict():
     rule = {"id": "pack.flexeril.others", "title": "added to other agents", "effect": "against", "status": "holds",
             "criteria": [{"id": "with_other_agents", "requires": "...", "test": "any(m in medications: ...)",
-                          "result": "met", "facts": [fact("m.drug_class", "opioid")]}]}
+                          "result": "met", "facts": [fact("medications[0].drug_class", "opioid")]}]}
     d = determination(rule)
     text = "Per MTUS guidelines, the addition of cyclobenzaprine to other agents is not recommended."
     _, matches = match_reasons(d, text)

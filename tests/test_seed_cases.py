@@ -114,4 +114,4 @@ def test_trace_shows_list_facts_read():
     (d,) = evaluate(RULES, load_case(CASES / "clinician-cyclobenzaprine-flare.json"))["determinations"]
     rule = next(r for r in d["rules"] if r["id"].endswith("short_term_exacerbation"))
     exacerbation = next(c for c in rule["criteria"] if c["id"] == "exacerbation")
-    assert any(f["path"] == "d.tags" and "acute_exacerbation" in f["value"] for f in exacerbation["facts"])
+    assert any(f["path"] == "diagnoses[0].tags" and "acute_exacerbation" in f["value"] for f in exacerbation["facts"])

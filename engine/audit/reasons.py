@@ -57,7 +57,7 @@ TOPIC_TERMS: list[tuple[tuple[str, ...], str, str]] = [
     (("request.refills", "request.days_supply", "request.quantity"), "quantity, refills or length of course",
      r"\brefills?\b|\bquantity\b|\bsupply\b|#\s?\d+|\bnumber of (?:tablets|pills|capsules)\b"
      r"|\bshort course\b|\b(?:\d+|two|three|four)[- ](?:to[- ](?:\d+|three|four)[- ])?weeks?\b"),
-    (("m.", "medications"), "other medications taken",
+    (("medications",), "other medications taken",
      r"\bother (?:agents?|medications?|drugs?|muscle relaxants?|analgesics?|pain medications?)\b|\bin combination\b"
      r"|\bconcurrent\w*\b|\bcombined with\b|\baddition of\b|\badded to\b|\bcurrently (?:taking|on)\b"
      r"|\balready (?:taking|on)\b"),
