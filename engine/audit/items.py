@@ -10,7 +10,7 @@ from __future__ import annotations
 from .reasons import match_reasons
 
 CSV_FIELDS = [
-    "letter", "case_id", "request_id", "mode", "item", "kind", "drug_generic", "drug_class",
+    "letter", "source", "case_id", "request_id", "mode", "item", "kind", "drug_generic", "drug_class",
     "predicted", "imr_equivalent", "actual", "covered", "agreement", "unmet", "unknown", "against",
     "reviewer_guidelines", "reviewer_sections", "reviewer_pages", "reason_eligible", "reason_matched",
     "reason_matches", "engine_rationale", "reviewer_rationale", "evidence",
@@ -105,6 +105,7 @@ def item_records(case: dict, document: dict, *, mode: str, letter: str) -> list[
     """The audit records of every request of one case, evaluated in `mode`."""
     requests = {r.get("id") or f"r{i + 1}": r for i, r in enumerate(case.get("requests") or [])}
     reviewer = {x["request_id"]: x for x in (case.get("reviewer") or {}).get("items") or []}
+    source = (case.get("source") or {}).get("kind") or "letter"   # "synthetic" for generated letters
     out = []
     for d in document["determinations"]:
         rid = d["request_id"]
@@ -123,6 +124,7 @@ def item_records(case: dict, document: dict, *, mode: str, letter: str) -> list[
         eligible = actual == "upheld" and predicted == "non_certify" and bool((rationale or "").strip())
         out.append({
             "letter": letter,
+            "source": source,
             "case_id": document.get("case_id"),
             "request_id": rid,
             "mode": mode,

@@ -132,6 +132,10 @@ def write_markdown(out: Path, summary: dict, listing) -> None:
         w = lambda line="": md.write(line + "\n")  # noqa: E731
         w("# MTUS engine audit")
         w()
+        if summary.get("synthetic_items"):
+            w(f"**SYNTHETIC: {summary['synthetic_items']} of these items come from generated letters "
+              "(engine.synthetic), not real IMR determinations. Do not report them as real-letter figures.**")
+            w()
         w(f"{letters['total']} letters: {letters['ok']} read in full, {letters['partial']} in part, "
           f"{letters['errored']} not at all ({errors['total']} errors, see errors.jsonl). "
           f"Items: {_items_by_mode(summary)}. "
@@ -207,6 +211,7 @@ def write_markdown(out: Path, summary: dict, listing) -> None:
 
 # --------------------------------------------------------------------------- html
 
+CSS_SYNTHETIC = ".synthetic{background:#fde68a;border:2px solid #b45309;padding:.6em 1em;font-size:1.1em}"
 CSS = """
 :root{--ink:#1d232a;--muted:#5b6670;--line:#dde2e6;--agree:#1b7f79;--dis:#d95f02;--bg:#f6f7f8;--mark:#ffe58a}
 *{box-sizing:border-box}
@@ -389,8 +394,12 @@ def write_html(out: Path, summary: dict, listing) -> None:
         w = h.write
         w('<!doctype html><html lang="en"><head><meta charset="utf-8">'
           '<meta name="viewport" content="width=device-width, initial-scale=1">'
-          f"<title>MTUS engine audit</title><style>{CSS}</style></head><body><main>")
+          f"<title>MTUS engine audit</title><style>{CSS}{CSS_SYNTHETIC}</style></head><body><main>")
         w("<h1>MTUS engine audit</h1>")
+        if summary.get("synthetic_items"):
+            w(f'<p class="synthetic"><strong>SYNTHETIC:</strong> {summary["synthetic_items"]} of these items come '
+              "from generated letters (engine.synthetic), not real IMR determinations. Do not report them as "
+              "real-letter figures.</p>")
         w(f'<p class="sub">{letters["total"]} letters ({letters["ok"]} read in full, {letters["partial"]} in part, '
           f'{letters["errored"]} with errors only) \u00b7 items: {_e(_items_by_mode(summary))}'
           f' \u00b7 mtus-engine {_e(summary["engine"]["version"])} \u00b7 rule packs: '

@@ -120,7 +120,9 @@ def summarize(out: str | Path, *, settings: dict | None = None) -> tuple[dict, L
     overall: dict[str, Tally] = {}
     by: dict[str, dict[str, dict[str, Tally]]] = {}
     listing = Listing()
+    sources = Counter()
     for offset, item in read_jsonl(out / ITEMS):
+        sources[item.get("source") or "letter"] += 1
         mode = item.get("mode") or "?"
         overall.setdefault(mode, Tally()).add(item)
         groups = by.setdefault(mode, {"drug_class": {}, "section": {}, "guideline": {}})
@@ -159,6 +161,8 @@ def summarize(out: str | Path, *, settings: dict | None = None) -> tuple[dict, L
         "letters": {"total": sum(letters.values()), "ok": letters.get("ok", 0),
                     "partial": letters.get("partial", 0), "errored": letters.get("error", 0)},
         "items": {"total": letter_items, "by_mode": {m: overall[m].items for m in modes}},
+        # items from generated letters (engine.synthetic): never to be read as real-letter figures
+        "synthetic_items": sources.get("synthetic", 0),
         "errors": {"total": sum(error_codes.values()), "by_code": dict(sorted(error_codes.items()))},
         "modes": modes,
         "results": results,
