@@ -139,7 +139,7 @@ class Spy:
         self.case_segments.append(list(segments))
         return {"findings": self._leaky(text, segments)}
 
-    def extract_item_facts(self, text, segments):
+    def extract_item_facts(self, text, segments, reference_date=None):
         self.item_segments.append(list(segments))
         return {"findings": self._leaky(text, segments), "medications": []}
 

@@ -224,6 +224,9 @@ class Vocabulary:
     pain_qualifier: _Gate                # groups: without_meds, with_meds, least, average, after, before
     units: dict[str, float]
     history: _Gate
+    not_history: _Gate                   # request / plan cues: what follows was not given
+    study_result: _Gate                  # a study's result or date: the study was done
+    study_kinds: _Gate                   # the imaging and electrodiagnostic kind phrases
     kinds: _Gate                         # one group per treatment kind
     kind_names: dict[str, str]                     # group name -> kind
     dx_list: _Gate
@@ -325,6 +328,9 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         pain_qualifier=_group_regex(neg["pain_qualifiers"]),
         units={k: float(v) for k, v in neg["duration_units"].items()},
         history=_alternation(neg["treatment_history"]),
+        not_history=_alternation(neg["treatment_not_history"]),
+        study_result=_alternation(neg["study_result"]),
+        study_kinds=_alternation([p for k in ("imaging", "electrodiagnostic") for p in neg["treatment_kinds"].get(k, [])]),
         kinds=kinds, kind_names=kind_names,
         dx_list=_alternation(neg["diagnosis_intro"]["list"]),
         dx_single=_alternation(neg["diagnosis_intro"]["single"]),
@@ -364,6 +370,7 @@ _DATE_RE = re.compile(
     r"|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})(?![\w-])"
     r"|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<md>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<my>\d{4}))",
     re.I)
+_MONTH_YEAR_RE = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:of\s+)?((?:19|20)\d\d)(?![\w/-])")
 _YEAR_RE = re.compile(r"(?<![\w/.-])(19[5-9]\d|20[0-4]\d)(?![\w/-])")
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -843,6 +850,15 @@ def _durations(clean: str, vocab: Vocabulary, ref_date) -> list[tuple[int, int, 
             weeks = _weeks_between(since, ref_date())
             found.append((m.start(), m.start("since") + date_m.end(), weeks, since))
             continue
+        month_m = _MONTH_YEAR_RE.match(tail)
+        if month_m and ref_date():
+            # "since at least October 2016": at least from the last day of that month (a lower bound)
+            month, year = _MONTHS[month_m.group(1)[:3]], int(month_m.group(2))
+            last = (_dt.date(year + (month == 12), month % 12 + 1, 1) - _dt.timedelta(days=1)).isoformat()
+            weeks = _weeks_between(last, ref_date())
+            if weeks is not None:
+                found.append((m.start(), m.start("since") + month_m.end(), weeks, None))
+            continue
         year_m = _YEAR_RE.match(tail)
         if year_m and ref_date():
             # "since 2013": at least from the last day of that year (a lower bound)
@@ -949,56 +965,192 @@ def _split_items(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in items if text[s:e].strip()]
 
 
+_STUDY_KINDS = ("imaging", "electrodiagnostic")
+_MODALITY_KINDS = ("imaging", "electrodiagnostic", "injection", "equipment")
+_STUDY_TAIL = re.compile(r"(?:[\s,;:(]|\b(?:was|were|is|are|which|that|and)\b)*$")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# a list item that only adds sessions to the course before it: "#7 August", "September #3"
+_MORE_SESSIONS = re.compile(r"^\s*(?:" + _MONTH + r"\s+)?#\s*(\d{1,2})(?:\s+" + _MONTH + r")?(?:\s+(?:19|20)\d\d)?\s*$")
+# a list item that only names another body part of the study before it: "right elbow"
+_ONLY_PART = re.compile(r"^\s*(?:the\s+)?(?:(?:left|right|bilateral)\s+)?[a-z\-]+(?:\s+[a-z\-]+){0,2}\s*$")
+
+
+@lru_cache(maxsize=1)
+def _service_index():
+    """The request parser's phrase index of kinds and modalities (rules/vocab/modalities.yaml),
+    read once, or None when it cannot be loaded."""
+    try:
+        from .requests import _default_vocabulary
+        vocab = _default_vocabulary()
+    except Exception:  # pragma: no cover - the vocabularies ship with the package
+        return None
+    return vocab
+
+
+def _modality(item: str, kind: str) -> str | None:
+    """The modality (modalities.yaml id) of a treatment item of `kind`: the first modality phrase
+    of that kind in the item, or the combined one when both of its parts are named (EMG and NCV)."""
+    vocab = _service_index()
+    if vocab is None:
+        return None
+    found: list[str] = []
+    for _hit, meanings in vocab.service.finditer(item):
+        for meaning in meanings:
+            if meaning.modality and meaning.kind == kind and not meaning.needs_visits and meaning.modality not in found:
+                found.append(meaning.modality)
+    if not found:
+        return None
+    names = set(found)
+    for combined, parts in vocab.combines:
+        if parts <= names:
+            return combined
+    return found[0]
+
+
+def _entry(seg: _Seg, text: str, vocab: Vocabulary, words: set[str], item: str, kind: str, kind_m,
+           a: int, b: int) -> dict:
+    entry: dict = {"kind": kind, "text": seg.raw[a:b]}
+    count = _treatment_count(item, kind_m)
+    if count is not None:
+        entry["count"] = {"value": count, "evidence": _span_evidence(seg, text, a, b)}
+    dates = [d for d in (_date_from(dm) for dm in _DATE_RE.finditer(seg.raw[a:b])) if d]
+    if dates:
+        entry["dates"] = sorted(set(dates))
+    if kind in _MODALITY_KINDS:
+        modality = _modality(item, kind)
+        if modality:
+            entry["modality"] = modality
+    part = vocab.body_parts.search(item, words=words)
+    if part:
+        entry["body_part"] = vocab.body_names[part.lastgroup]
+    entry["evidence"] = _span_evidence(seg, text, a, b)
+    return entry
+
+
 def _treatments(seg: _Seg, text: str, vocab: Vocabulary, out: list[dict]) -> None:
     for index, sent in enumerate(seg.sentences):
         words = _words(sent)
-        if not vocab.history.could(words, sent.text) or not vocab.kinds.search(sent.text, words=words):
+        has_history = vocab.history.could(words, sent.text)
+        has_study = vocab.study_result.could(words, sent.text) and vocab.study_kinds.could(words, sent.text)
+        if not (has_history or has_study) or not vocab.kinds.search(sent.text, words=words):
             continue
         if _kind(seg, index, vocab) != "patient":
             continue
         clean = _clean(sent, vocab)
-        cue = vocab.history.search(clean, words=words)
-        if not cue:
+        cue = vocab.history.search(clean, words=words) if has_history else None
+        request = vocab.not_history.search(clean, words=words)
+        if cue is None:
+            if request is None and has_study:
+                _studies(seg, sent, text, vocab, words, clean, out)
             continue
+        if request is not None and request.start() < cue.start():
+            continue                  # "The request for authorization (received on ...) shows ..."
         status_post = cue.group(0).startswith(("status post", "s/p"))
         if _negation(sent, cue.start(), cue.end(), vocab)[0] is not None:
             continue
         body_start = cue.start() if status_post else cue.end()
-        body = clean[body_start:].rstrip(" .\n")
+        while body_start < len(clean) and clean[body_start] in " :\n":
+            body_start += 1
+        stop = vocab.not_history.search(clean, cue.end(), words=words)
+        body_end = stop.start() if stop is not None else len(clean)
+        body = clean[body_start:body_end].rstrip(" .\n")
         merged: list[dict] = []
         for lo, hi in _split_items(body):
             item = body[lo:hi]
             kind_m = vocab.kinds.search(item, words=words)
             kind = vocab.kind_names[kind_m.lastgroup] if kind_m else ("surgery" if status_post else None)
-            if kind is None or kind == "drug":
-                continue
             stripped_lo = lo + (len(item) - len(item.lstrip()))
             stripped_hi = hi - (len(item) - len(item.rstrip()))
             a, b = sent.start + body_start + stripped_lo, sent.start + body_start + stripped_hi
-            entry: dict = {"kind": kind, "text": seg.raw[a:b]}
-            count = _treatment_count(item, kind_m)
-            if count is not None:
-                entry["count"] = {"value": count, "evidence": _span_evidence(seg, text, a, b)}
-            dates = [d for d in (_date_from(dm) for dm in _DATE_RE.finditer(seg.raw[a:b])) if d]
-            if dates:
-                entry["dates"] = sorted(set(dates))
-            part = vocab.body_parts.search(item, words=words)
-            if part:
-                entry["body_part"] = vocab.body_names[part.lastgroup]
-            entry["evidence"] = _span_evidence(seg, text, a, b)
+            if kind is None and merged:
+                prev = merged[-1]
+                more = _MORE_SESSIONS.match(item)
+                if more and "count" in prev:
+                    # "physical therapy #4 July, #7 August, and September #3": one course, counted in parts
+                    prev["count"]["value"] += int(more.group(1))
+                    _extend(prev, seg, text, b)
+                    continue
+                part = vocab.body_parts.search(item, words=words) if _ONLY_PART.match(item) else None
+                if part and prev.get("modality") and prev["kind"] in _STUDY_KINDS:
+                    # "an x-ray of the left ankle, right elbow, ...": the same study of another part
+                    twin = {k: v for k, v in prev.items() if k not in ("text", "evidence", "body_part")}
+                    twin["text"] = seg.raw[a:b]
+                    twin["body_part"] = vocab.body_names[part.lastgroup]
+                    twin["evidence"] = _span_evidence(seg, text, a, b)
+                    merged.append(twin)
+                    continue
+            if kind is None or kind == "drug":
+                continue
+            entry = _entry(seg, text, vocab, words, item, kind, kind_m, a, b)
             if merged and merged[-1]["kind"] == kind and "count" not in entry and "count" not in merged[-1]:
                 prev = merged[-1]
-                ev = prev["evidence"]
-                prev["text"] = text[ev["start"]:b + seg.start]
-                prev["evidence"] = {"section": seg.name, "start": ev["start"], "end": b + seg.start,
-                                    "quote": text[ev["start"]:b + seg.start]}
-                if dates:
-                    prev["dates"] = sorted(set(prev.get("dates", []) + dates))
+                if "body_part" in entry and "body_part" in prev and entry["body_part"] != prev["body_part"]:
+                    merged.append(entry)      # "radiographs to the right knee, ... radiographs of the cervical spine"
+                    continue
+                if entry.get("modality") and prev.get("modality") and entry["modality"] != prev["modality"]:
+                    # "x-rays and CT scan of the cervical spine": two studies of the same part
+                    if "body_part" not in prev and "body_part" in entry:
+                        prev["body_part"] = entry["body_part"]
+                    merged.append(entry)
+                    continue
+                _extend(prev, seg, text, b)
+                if entry.get("dates"):
+                    prev["dates"] = sorted(set(prev.get("dates", []) + entry["dates"]))
                 if "body_part" not in prev and "body_part" in entry:
                     prev["body_part"] = entry["body_part"]
+                if "modality" not in prev and "modality" in entry:
+                    prev["modality"] = entry["modality"]
                 continue
             merged.append(entry)
         out.extend(merged)
+
+
+def _extend(prev: dict, seg: _Seg, text: str, b: int) -> None:
+    """Make a treatment entry's text and evidence reach segment offset `b`."""
+    ev = prev["evidence"]
+    end = b + seg.start
+    prev["text"] = text[ev["start"]:end]
+    prev["evidence"] = {"section": seg.name, "start": ev["start"], "end": end, "quote": text[ev["start"]:end]}
+
+
+def _studies(seg: _Seg, sent: _Sentence, text: str, vocab: Vocabulary, words: set[str], clean: str,
+             out: list[dict]) -> None:
+    """Imaging and electrodiagnostic studies named with their result or date outside a history
+    list ("A right shoulder MRI performed on 12/08/2016 documented ..."): they were done."""
+    for kind_m in vocab.kinds.finditer(clean, words=words):
+        kind = vocab.kind_names[kind_m.lastgroup]
+        if kind not in _STUDY_KINDS:
+            continue
+        result = vocab.study_result.search(clean, kind_m.end(), words=words)
+        if result is None or _word_count(clean[kind_m.end():result.start()]) > 10:
+            continue
+        if _negation(sent, kind_m.start(), kind_m.end(), vocab)[0] is not None:
+            continue
+        # the study's own words: from the start of its clause (a body part may come first,
+        # "A right shoulder MRI") to the result cue
+        lo = max(clean.rfind(",", 0, kind_m.start()), clean.rfind(";", 0, kind_m.start()), -1) + 1
+        if _word_count(clean[lo:kind_m.start()]) > 4:
+            lo = kind_m.start()
+        item = _STUDY_TAIL.sub("", clean[lo:result.start()])
+        a = sent.start + lo + (len(item) - len(item.lstrip()))
+        b = sent.start + lo + len(item.rstrip())
+        if b <= a:
+            continue
+        start = seg.start + a
+        if any(t.get("evidence", {}).get("start", -1) <= start < t.get("evidence", {}).get("end", -1) for t in out):
+            continue
+        entry = _entry(seg, text, vocab, words, item, kind, None, a, b)
+        if any(t["kind"] == kind and t.get("modality") == entry.get("modality")
+               and entry.get("body_part") in (None, t.get("body_part")) for t in out):
+            continue                  # the same study again ("The CT report showed ...")
+        dates = [d for d in (_date_from(dm) for dm in _DATE_RE.finditer(seg.raw[sent.start + result.start():
+                                                                              sent.start + result.end() + 14])) if d]
+        if dates and "dates" not in entry:
+            entry["dates"] = dates[:1]
+        out.append(entry)
+
+
+_COUNT_HASH = re.compile(r"(?<![\w/])#\s*(\d{1,2})(?![\d/])")
 
 
 def _treatment_count(item: str, kind_m) -> int | None:
@@ -1008,6 +1160,9 @@ def _treatment_count(item: str, kind_m) -> int | None:
         return int(value) if value else None
     if kind_m is None:
         return None
+    m = _COUNT_HASH.search(item, kind_m.end())
+    if m:                                   # "rehabilitation physical therapy #4 July"
+        return int(m.group(1)) or None
     head = item[:kind_m.start()]
     for m in _COUNT_BEFORE.finditer(head):
         if _word_count(head[m.end():]) <= 3:
@@ -1092,10 +1247,9 @@ def _add_diagnosis(seg: _Seg, text: str, sent: _Sentence, vocab: Vocabulary, lo:
     for tag, gate in vocab.dx_tags:
         if gate.search(label_low, words=label_words) is not None:
             tags.append(tag)
-    entry = {"text": label}
-    if tags:
-        entry["tags"] = tags
-    entry["evidence"] = ev
+    # always a list, empty when no tag applies: a diagnosis without `tags` would make every tag
+    # test unknown instead of false
+    entry = {"text": label, "tags": tags, "evidence": ev}
     if not any(d["text"].lower() == label.lower() for d in out):
         out.append(entry)
 
@@ -1319,20 +1473,50 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
     return out
 
 
-def extract_item_facts(text: str, segments: list[Segment]) -> dict:
-    """Findings and medication mentions (with durations) from one item's decision rationale."""
+_REQUESTED_DRUG = re.compile(r"\b(?:the|this|these|said)\s+(?:requested\s+|prescribed\s+|current\s+)?(?:medications?|drugs?)\b")
+
+
+def _requested_drug_use(seg: _Seg, text: str, vocab: Vocabulary, ref_date) -> dict | None:
+    """How long the patient has taken the drug under review, when the rationale names it only as
+    "the requested medication" ("has been using the requested medication since at least
+    11/07/2016"): {value (weeks), evidence} or None."""
+    for index, sent in enumerate(seg.sentences):
+        if "since" not in sent.text and "for" not in sent.text:
+            continue
+        if not _REQUESTED_DRUG.search(sent.text) or _kind(seg, index, vocab) != "patient":
+            continue
+        clean = _clean(sent, vocab)
+        m = _REQUESTED_DRUG.search(clean)
+        if m is None or _negation(sent, m.start(), m.end(), vocab)[0] is not None:
+            continue
+        for d_lo, d_hi, weeks, _since in _durations(clean, vocab, ref_date):
+            if weeks is not None and d_lo >= m.end():
+                return {"value": weeks, "evidence": _span_evidence(seg, text, sent.start + d_lo, sent.start + d_hi)}
+    return None
+
+
+def extract_item_facts(text: str, segments: list[Segment], reference_date: str | None = None) -> dict:
+    """Findings and medication mentions (with durations) from one item's decision rationale, and
+    `requested_drug_weeks` when the rationale gives how long "the requested medication" has been
+    taken without naming it. `reference_date` (ISO) is the "now" a "since DATE" counts to (the
+    pipeline gives the UR denial date); without it, the latest date in the rationale."""
     vocab = _vocab()
     segs = [s for s in _segments(text, segments, vocab) if s.name != "item"]
     found: dict[str, tuple[int, dict]] = {}
     medications: list[dict] = []
     med_index: dict[str, int] = {}
-    ref_date = _lazy(lambda: _reference_date(segs))
+    ref_date = (lambda: reference_date) if reference_date else _lazy(lambda: _reference_date(segs))
+    requested_use = None
     for seg in segs:
         _findings(seg, text, vocab, found)
         _medications(seg, text, vocab, True, ref_date, medications, med_index)
+        if requested_use is None:
+            requested_use = _requested_drug_use(seg, text, vocab, ref_date)
     out: dict = {}
     if found:
         out["findings"] = _finish_findings(found)
     if medications:
         out["medications"] = medications
+    if requested_use is not None:
+        out["requested_drug_weeks"] = requested_use
     return out

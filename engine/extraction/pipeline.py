@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -150,6 +151,43 @@ def _prior_use(request: dict, medications) -> dict | float | int | None:
     return None
 
 
+# Requests counted in visits or sessions whose earlier courses the summary may count.
+_VISIT_KINDS = ("physical_therapy", "occupational_therapy", "aquatic_therapy", "chiropractic", "acupuncture")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+[\"'(\[]?[A-Z0-9]")
+
+
+def _prior_visits(request: dict, treatments, text: str) -> dict | None:
+    """The visits of the requested kind the patient has already had, from the counted courses
+    of that kind in the treatment history. Courses listed in one sentence are added up ("physical
+    therapy #4 July, #7 August, and September #3"); a course named again in another sentence
+    ("He has completed twelve (12) physical therapy sessions") is the same course, so the largest
+    sentence total counts. A course of another body part than the request's is not counted; a
+    course named without a count is taken to be one of the counted ones. None when no course of
+    the kind has a count."""
+    kind = request.get("kind")
+    if kind not in _VISIT_KINDS:
+        return None
+    part = request.get("body_part")
+    courses = [t for t in treatments or []
+               if t.get("kind") == kind and isinstance(t.get("count"), dict)
+               and (part is None or t.get("body_part") in (None, part))]
+    if not courses:
+        return None
+    courses.sort(key=lambda t: t["count"]["evidence"]["start"])
+    groups: list[list[dict]] = [[courses[0]]]
+    for course in courses[1:]:
+        between = text[groups[-1][-1]["count"]["evidence"]["end"]:course["count"]["evidence"]["start"]]
+        if _SENTENCE_END.search(between):
+            groups.append([course])
+        else:
+            groups[-1].append(course)
+    best = max(groups, key=lambda g: sum(t["count"]["value"] for t in g))
+    first, last = best[0]["count"]["evidence"], best[-1]["count"]["evidence"]
+    evidence = {"section": first["section"], "start": first["start"], "end": last["end"],
+                "quote": text[first["start"]:last["end"]]}
+    return {"value": sum(t["count"]["value"] for t in best), "evidence": evidence}
+
+
 def _reviewer(letter: Letter, ids: list[str]) -> dict:
     reviewer: dict = {}
     if letter.licensure:
@@ -252,20 +290,27 @@ def build_case(letter: Letter, *, source: str | None = None, mode: str = "summar
         prior = _prior_use(request, medications)
         if prior is not None:
             request["prior_use_weeks"] = prior
+        visits = _prior_visits(request, case.get("treatments"), text)
+        if visits is not None:
+            request["prior_visits"] = visits
 
     if mode == "full":
         extract_item_facts = helpers["extract_item_facts"]
         if extract_item_facts is None:
             warnings.append("item fact extractor not available: rationales were not read")
         else:
+            # "since DATE" in a rationale counts to the UR denial date (the time of the request)
+            reference_date = _fact_value(letter_block.get("ur_denial_date"))
             for item, request in zip(letter.items, requests):
                 segments = rationale_segments(letter, item)
                 if not segments:
                     continue
-                item_facts = extract_item_facts(text, segments) or {}
+                item_facts = extract_item_facts(text, segments, reference_date=reference_date) or {}
                 if item_facts.get("findings"):
                     request["findings"] = dict(item_facts["findings"])
                 prior = _prior_use(request, item_facts.get("medications"))
+                if prior is None and request.get("drug") and item_facts.get("requested_drug_weeks"):
+                    prior = item_facts["requested_drug_weeks"]
                 if prior is not None:
                     request["prior_use_weeks"] = prior
 
