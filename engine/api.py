@@ -1,7 +1,8 @@
 """Small conveniences behind the public API: evaluate a case, compile one expression."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 from . import parser as dsl_parser
 from .case import Case
@@ -20,26 +21,34 @@ def evaluate(rules: RuleSet, case: Case) -> dict:
 
 @dataclass
 class CompiledExpression:
-    """One condition-language expression, parsed, checked and compiled once."""
+    """One condition-language expression, parsed, checked and compiled once.
+
+    `function(env)` is the traced closure (it records reads when env["__reads__"] is a list);
+    `evaluate_env(env)` is the value against a prepared environment (`Case.environment(i)`):
+    the fast path, the untraced closure itself, with no method layer in between.
+    """
 
     text: str
     type: str
     function: object
+    evaluate_env: Callable = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.evaluate_env is None:
+            self.evaluate_env = self.function
 
     def evaluate(self, case: Case, request: int = 0, *, trace: list | None = None):
         """The value against `case` (deciding request number `request`); UNKNOWN if facts are missing."""
         env = case.environment(request)
+        if trace is None:
+            return self.evaluate_env(env)
         env["__reads__"] = trace
-        return self.function(env)
-
-    def evaluate_env(self, env: dict):
-        """The value against a prepared environment (`Case.environment(i)`): the fast path."""
         return self.function(env)
 
 
 def compile_expression(text: str, vocab: Vocabularies | None = None) -> CompiledExpression:
     """Parse, check and compile `text`. Raises ErrorList naming the column of each problem."""
-    from .compiler import compile_condition
+    from .compiler import compile_condition, compile_untraced
     vocab = vocab or default_vocabularies()
     errors = ErrorList()
     try:
@@ -56,4 +65,4 @@ def compile_expression(text: str, vocab: Vocabularies | None = None) -> Compiled
     if errors:
         raise errors
     compiled = compile_condition(tree, checker.types, vocab)
-    return CompiledExpression(text, t.describe(), compiled)
+    return CompiledExpression(text, t.describe(), compiled, compile_untraced(tree, checker.types, vocab))

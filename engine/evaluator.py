@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
+from . import ast
 from .case import Case
 from .compiler import READS
 from .loader import RuleSet
@@ -46,6 +47,7 @@ class RuleResult:
     when_reads: list
     criteria: list[CriterionResult] = field(default_factory=list)
     unless: CriterionResult | None = None
+    _status: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def has_unknown_fact(self) -> bool:
         """Whether some fact the rule read was unknown (missing or stated as undocumented)."""
@@ -54,22 +56,41 @@ class RuleResult:
 
     @property
     def status(self) -> str:
-        if self.when is not True:
-            return "not_applicable"
-        values = [c.value for c in self.criteria]
-        if any(v is False for v in values):
+        """not_applicable, fails, unknown or holds: computed once, when first asked (after evaluation)."""
+        status = self._status
+        if status is None:
+            status = self._status = _status(self.when, self.criteria, self.unless)
+        return status
+
+
+def _status(when, criteria, unless) -> str:
+    if when is not True:
+        return "not_applicable"
+    unknown = False
+    for c in criteria:
+        v = c.value
+        if v is False:
             return "fails"
-        if self.unless is not None and self.unless.value is True:
-            return "fails"
-        if any(v is UNKNOWN for v in values):
-            return "unknown"
-        return "holds"
+        if v is UNKNOWN:
+            unknown = True
+    if unless is not None and unless.value is True:
+        return "fails"
+    return "unknown" if unknown else "holds"
 
 
 def _evidence(evidence) -> dict | None:
     if not evidence:
         return None
-    return {k: evidence[k] for k in ("section", "start", "end", "quote") if k in evidence}
+    out = {}
+    if "section" in evidence:
+        out["section"] = evidence["section"]
+    if "start" in evidence:
+        out["start"] = evidence["start"]
+    if "end" in evidence:
+        out["end"] = evidence["end"]
+    if "quote" in evidence:
+        out["quote"] = evidence["quote"]
+    return out
 
 
 def _fact(read) -> dict:
@@ -91,13 +112,30 @@ MAX_FACTS = 20  # per criterion: quantifiers over long lists stay readable
 
 
 def _facts(reads) -> list[dict]:
-    """The distinct facts a criterion read, in reading order."""
+    """The distinct facts a criterion read, in reading order (what `_fact` gives for each read)."""
     out, seen = [], set()
-    for read in reads:
-        fact = _fact(read)
-        key = (fact["path"], fact["value"], fact.get("status"))
+    for path, value, status, evidence, scope, unit in reads:
+        kind = type(value)
+        if kind is str:
+            shown = value
+        elif kind is int:
+            shown = str(value)
+        else:
+            shown = show(value)
+        if unit and value is not UNKNOWN:
+            shown = f"{shown} {unit}"
+        ev = _evidence(evidence) if evidence else None
+        key = (path, shown, status)
         if key not in seen and len(out) < MAX_FACTS:
             seen.add(key)
+            if status is None:
+                fact = {"path": path, "value": shown}
+            elif scope:
+                fact = {"path": path, "value": shown, "status": status, "scope": scope}
+            else:
+                fact = {"path": path, "value": shown, "status": status}
+            if ev:
+                fact["evidence"] = ev
             out.append(fact)
     return out
 
@@ -159,13 +197,209 @@ def select_packs(rules: RuleSet, day: _dt.date | None) -> tuple[list[Pack], list
     return [p for p in chosen if p.source == "mtus"], [p for p in chosen if p.source == "odg"], note
 
 
+def _selection(rules: RuleSet, day: _dt.date | None):
+    """`select_packs` and the index of each group of packs, remembered per day for this rule set
+    (its packs are fixed once loaded)."""
+    cache = rules.__dict__.get("_selection_cache")
+    packs = rules.packs
+    if cache is None or cache[0] is not packs or cache[1] != len(packs):
+        cache = rules.__dict__["_selection_cache"] = (packs, len(packs), {}, {})
+    by_day, by_group = cache[2], cache[3]
+    chosen = by_day.get(day)
+    if chosen is None:
+        mtus, odg, note = select_packs(rules, day)
+        indexes = []
+        for group in (mtus, odg):
+            key = tuple(id(p) for p in group)
+            index = by_group.get(key)
+            if index is None:
+                index = by_group[key] = _Index(group)
+            indexes.append(index)
+        chosen = (mtus, odg, note, indexes[0], indexes[1])
+        if len(by_day) < 4096:
+            by_day[day] = chosen
+    return chosen
+
+
+# -- which rules a request can make applicable ----------------------------------------------
+_OTHER = object()   # a guard value that is neither missing nor a string: evaluate the rule as usual
+_EVALUATE = None
+
+
+def _guard(tree):
+    """(path, literals, guard only?) when the rule's `when` is, or starts with the conjunct,
+    `request.<path> == "literal"` or `request.<path> in ["literal", ...]`; else None.
+
+    When the request states a string at that path that is not among the literals, the first
+    conjunct is false, and so is the `when`, whatever follows: the rule cannot apply.
+    """
+    if tree is None:
+        return None
+    only = not (isinstance(tree, ast.BoolOp) and tree.op == "and")
+    node = tree if only else tree.operands[0]
+    if (isinstance(node, ast.Compare) and node.op == "==" and isinstance(node.left, ast.Path)
+            and isinstance(node.right, ast.Literal) and node.right.kind == "string"):
+        path, literals = node.left, [node.right.value]
+    elif (isinstance(node, ast.In) and not node.negated and isinstance(node.item, ast.Path)
+          and isinstance(node.container, ast.ListLit)
+          and all(isinstance(i, ast.Literal) and i.kind == "string" for i in node.container.items)):
+        path, literals = node.item, [i.value for i in node.container.items]
+    else:
+        return None
+    if path.parts[0] != "request" or len(path.parts) < 2:
+        return None
+    return path, frozenset(literals), only
+
+
+class _Index:
+    """The rules of a group of packs (in pack and rule order) by the first conjunct of their `when`.
+
+    For a request, the plan lists the rules to evaluate, and the rules whose `when` is only a
+    guard on a field the request lacks (their `when` is unknown, read from that one missing
+    fact: no need to evaluate it). Rules whose guard the request's value excludes are left
+    out. Plans are remembered per tuple of guard values.
+    """
+
+    def __init__(self, packs: list[Pack]):
+        self.packs = list(packs)
+        self.rules = [rule for pack in packs for rule in pack.rules]
+        paths: dict[tuple, int] = {}
+        self.guards = []
+        for rule in self.rules:
+            guard = _guard(rule.when.tree)
+            if guard is None:
+                self.guards.append(None)
+                continue
+            path, literals, only = guard
+            slot = paths.setdefault(path.parts, len(paths))
+            static = f"{path.text}: not in the case" if only else None   # what _describe_unknown says of it
+            self.guards.append((slot, literals, static))
+        self.getters = tuple(_raw_getter(parts) for parts in paths)
+        self.plans: dict[tuple, list] = {}
+
+    def current(self) -> bool:
+        return sum(len(p.rules) for p in self.packs) == len(self.rules)
+
+    def plan(self, env) -> list:
+        key = tuple([get(env) for get in self.getters])
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = []
+            for rule, guard in zip(self.rules, self.guards):
+                if guard is None:
+                    plan.append((rule, _EVALUATE))
+                    continue
+                slot, literals, static = guard
+                value = key[slot]
+                if value is None:
+                    plan.append((rule, static))
+                elif value is _OTHER or value in literals:
+                    plan.append((rule, _EVALUATE))
+            if len(self.plans) < 1024:
+                self.plans[key] = plan
+        return plan
+
+
+def _raw_getter(parts):
+    """env -> the string at `parts`, None when missing (or null), _OTHER for any other value."""
+    head, rest = parts[0], parts[1:]
+    if len(rest) == 1:
+        k1, = rest
+
+        def get1(env):
+            v = env.get(head)
+            if type(v) is not dict:
+                return None
+            v = v.get(k1)
+            return v if v is None or type(v) is str else _OTHER
+        return get1
+
+    def get(env):
+        v = env.get(head)
+        for key in rest:
+            if type(v) is not dict:
+                return None
+            v = v.get(key)
+        if v is None or type(v) is str:
+            return v
+        return _OTHER if v is not UNKNOWN else None
+    return get
+
+
+def _applicable(rule: Rule, env: dict) -> RuleResult:
+    """`evaluate_rule` for a rule whose `when` is known to be true; its status computed once."""
+    env[READS] = when_reads = []
+    when = rule.when.evaluate(env)
+    criteria = []
+    for criterion in rule.criteria:
+        env[READS] = reads = []
+        test = criterion.test
+        criteria.append(CriterionResult(criterion.id, criterion.requires, test.text, test.evaluate(env), reads))
+    unless = rule.unless
+    if unless is not None:
+        env[READS] = reads = []
+        unless = CriterionResult("unless", unless.requires, unless.test.text, unless.test.evaluate(env), reads)
+    env[READS] = None
+    result = RuleResult(rule, when, when_reads, criteria, unless)
+    result._status = _status(when, criteria, unless)
+    return result
+
+
+def _apply(index: _Index, env: dict) -> tuple[list[RuleResult], list[dict]]:
+    """The applicable rules of a group of packs (evaluated, with traces) and the rules whose
+    applicability is unknown ({"rule", "unknown"}), in pack and rule order."""
+    if not index.current():
+        index = _Index(index.packs)
+    applied = []
+    undetermined = []
+    for rule, static in index.plan(env):
+        if static is not None:
+            undetermined.append({"rule": rule.id, "unknown": [static]})
+            continue
+        when = rule.when.untraced(env)       # the same value as the traced `when`, without reads
+        if when is True:
+            applied.append(_applicable(rule, env))
+        elif when is UNKNOWN:
+            env[READS] = reads = []
+            rule.when.evaluate(env)
+            env[READS] = None
+            undetermined.append({"rule": rule.id,
+                                 "unknown": [_describe_unknown(x) for x in reads if x[1] is UNKNOWN]})
+    return applied, undetermined
+
+
+class _RuleText:
+    """What traces and rationales say of a rule whatever the case: built once per rule."""
+
+    __slots__ = ("id", "title", "effect", "pack", "citation", "when", "cited", "because", "titled", "criteria")
+
+    def __init__(self, rule: Rule):
+        self.id, self.title, self.effect = rule.id, rule.title, rule.effect
+        self.pack = rule.pack.id if rule.pack else None
+        self.citation = rule.citation.as_dict()
+        self.when = rule.when.text
+        self.cited = str(rule.citation)
+        self.because = f"{rule.rationale.rstrip('.')} ({self.cited})"
+        self.titled = f"{rule.title} ({self.cited})"
+        self.criteria = {}
+        for criterion in rule.criteria:
+            self.criteria.setdefault(criterion.id, criterion)
+
+
+def _text(rule: Rule) -> _RuleText:
+    text = rule.__dict__.get("_text")
+    if text is None:
+        text = rule.__dict__["_text"] = _RuleText(rule)
+    return text
+
+
 def _rule_trace(r: RuleResult) -> dict:
-    rule = r.rule
-    out = {"id": rule.id, "title": rule.title, "effect": rule.effect, "status": r.status,
-           "pack": rule.pack.id if rule.pack else None,
-           "citation": rule.citation.as_dict(),
-           "when": {"test": rule.when.text, "facts": _facts(r.when_reads)},
-           "criteria": [{"id": c.id, "requires": c.requires, "test": c.test, "result": c.result,
+    text = _text(r.rule)
+    out = {"id": text.id, "title": text.title, "effect": text.effect, "status": r.status, "pack": text.pack,
+           "citation": dict(text.citation),
+           "when": {"test": text.when, "facts": _facts(r.when_reads)},
+           "criteria": [{"id": c.id, "requires": c.requires, "test": c.test,
+                         "result": "unknown" if c.value is UNKNOWN else RESULT[bool(c.value)],
                          "facts": _facts(c.reads)} for c in r.criteria]}
     if r.unless is not None:
         out["unless"] = {"requires": r.unless.requires, "test": r.unless.test, "result": r.unless.result,
@@ -174,25 +408,37 @@ def _rule_trace(r: RuleResult) -> dict:
 
 
 def _criterion_sentence(rule: Rule, c: CriterionResult) -> str:
-    criterion = next(x for x in rule.criteria if x.id == c.id)
+    criterion = _text(rule).criteria[c.id]
     if c.value is False:
         return criterion.unmet or f"Not met: {c.requires}"
-    unknowns = [r for r in c.reads if r.value is UNKNOWN]
-    stated = any(r.status == "not_documented" for r in unknowns)
+    stated = False
+    for read in c.reads:
+        if read[1] is UNKNOWN and read[2] == "not_documented":
+            stated = True
+            break
     return f"{'Documented as lacking' if stated else 'Not documented'}: {c.requires}"
 
 
 def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
     """The outcome, the rationale sentences and the missing documentation."""
-    applicable = [r for r in results if r.status != "not_applicable"]
-    against = [r for r in applicable if r.rule.effect == "against"]
-    support = [r for r in applicable if r.rule.effect == "support"]
-    holding_against = [r for r in against if r.status == "holds"]
+    against, support, holding_against, holding_support = [], [], [], []
+    for r in results:
+        status = r.status
+        if status == "not_applicable":
+            continue
+        if r.rule.effect == "against":
+            against.append(r)
+            if status == "holds":
+                holding_against.append(r)
+        elif r.rule.effect == "support":
+            support.append(r)
+            if status == "holds":
+                holding_support.append(r)
     rationale: list[str] = []
     missing: list[dict] = []
     if holding_against:
         for r in holding_against:
-            rationale.append(f"{r.rule.rationale.rstrip('.')} ({r.rule.citation}).")
+            rationale.append(_text(r.rule).because + ".")
         excusable = all(r.unless is not None and r.unless.value is UNKNOWN for r in holding_against)
         if excusable:
             # documenting every exception would lift the restrictions; a support rule must then hold
@@ -201,17 +447,15 @@ def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
                                 "document": r.rule.unless.document or r.rule.unless.requires})
             missing.extend(_support_gaps(support))
         return "non_certify", rationale, missing
-    holding_support = [r for r in support if r.status == "holds"]
     if holding_support:
         for r in holding_support:
             met = "; ".join(c.requires.rstrip(".") for c in r.criteria)
-            rationale.append(f"{r.rule.rationale.rstrip('.')} ({r.rule.citation}). Met: {met}.")
+            rationale.append(f"{_text(r.rule).because}. Met: {met}.")
         return "certify", rationale, missing
     if support:
         for r in support:
-            failing = [c for c in r.criteria if c.value is not True]
-            sentences = " ".join(_sentence(s) for s in (_criterion_sentence(r.rule, c) for c in failing))
-            rationale.append(f"{r.rule.title} ({r.rule.citation}) is not satisfied. {sentences}")
+            sentences = " ".join(_sentence(_criterion_sentence(r.rule, c)) for c in r.criteria if c.value is not True)
+            rationale.append(f"{_text(r.rule).titled} is not satisfied. {sentences}")
         missing.extend(_support_gaps(support))
         return "non_certify", rationale, missing
     if against:
@@ -230,7 +474,7 @@ def _support_gaps(support: list[RuleResult]) -> list[dict]:
             continue
         for c in r.criteria:
             if c.value is UNKNOWN:
-                criterion = next(x for x in r.rule.criteria if x.id == c.id)
+                criterion = _text(r.rule).criteria[c.id]
                 gaps.append({"rule": r.rule.id, "criterion": c.id, "document": criterion.document or c.requires})
     return gaps
 
@@ -240,27 +484,31 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _describe_pack(pack: Pack) -> dict:
+    described = pack.__dict__.get("_described")
+    if described is None:
+        described = pack.__dict__["_described"] = pack.describe()
+    return dict(described)
+
+
 def evaluate_request(rules: RuleSet, case: Case, index: int) -> dict:
     env = case.environment(index)
     day, basis = _request_date(case, index)
-    mtus, odg, note = select_packs(rules, day)
-    results = [evaluate_rule(rule, env) for pack in mtus for rule in pack.rules]
+    mtus, odg, note, mtus_index, odg_index = _selection(rules, day)
+    applied, undetermined = _apply(mtus_index, env)
     used = mtus
     fallback = None
-    if not any(r.status != "not_applicable" for r in results) and odg:
-        odg_results = [evaluate_rule(rule, env) for pack in odg for rule in pack.rules]
-        if any(r.status != "not_applicable" for r in odg_results):
-            results, used = odg_results, odg
+    if not applied and odg:
+        odg_applied, odg_undetermined = _apply(odg_index, env)
+        if odg_applied:
+            applied, undetermined, used = odg_applied, odg_undetermined, odg
             fallback = "MTUS has no rule for this request; ODG applies per the medical evidence search sequence"
-    outcome, rationale, missing = decide(results)
-    applied = [r for r in results if r.status != "not_applicable"]
-    undetermined = [{"rule": r.rule.id, "unknown": [_describe_unknown(x) for x in r.when_reads if x.value is UNKNOWN]}
-                    for r in results if r.when is UNKNOWN]
+    outcome, rationale, missing = decide(applied)
     unknown_facts = sorted({_describe_unknown(x) for r in applied for c in r.criteria if c.value is UNKNOWN
                             for x in c.reads if x.value is UNKNOWN})
     used_ids = {r.rule.pack.id for r in applied if r.rule.pack}
     selection = {"date": day.isoformat() if day else None, "basis": basis,
-                 "packs": [p.describe() for p in used if p.id in used_ids] or [p.describe() for p in used]}
+                 "packs": [_describe_pack(p) for p in used if p.id in used_ids] or [_describe_pack(p) for p in used]}
     if note:
         selection["note"] = note
     if fallback:
@@ -273,7 +521,7 @@ def evaluate_request(rules: RuleSet, case: Case, index: int) -> dict:
         "imr_equivalent": IMR[outcome],
         "guideline": selection,
         "rules": [_rule_trace(r) for r in applied],
-        "citations": sorted({str(r.rule.citation) for r in applied}),
+        "citations": sorted({_text(r.rule).cited for r in applied}),
         "rationale": rationale,
         "missing_documentation": missing,
         "unknown_facts": unknown_facts,

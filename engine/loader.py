@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from . import parser as dsl_parser
 from .case import json_path_parts, validate_case
 from .checker import Checker
-from .compiler import compile_condition
+from .compiler import compile_condition, compile_untraced
 from .errors import ConditionSyntaxError, ErrorList, RuleError
 from .paths import SCHEMA_DIR, rules_dir
 from .rules import Citation, Condition, Criterion, Pack, Rule, RuleTest, Unless
@@ -206,7 +206,9 @@ class _Builder:
                 self.errors.add(doc.error(location(problem.span[0]), problem.message, problem.code, problem.hint))
             return None
         compiled = compile_condition(tree, checker.types, self.vocab)
-        return Condition(text=" ".join(text.split()), location=location(0), evaluate=compiled)
+        untraced = compile_untraced(tree, checker.types, self.vocab)
+        return Condition(text=" ".join(text.split()), location=location(0), evaluate=compiled, untraced=untraced,
+                         tree=tree)
 
     def rule(self, doc: YamlDoc, index: int, pack: Pack | None) -> Rule | None:
         base = ["rules", index]

@@ -14,7 +14,13 @@ class Condition:
 
     text: str
     location: Location
-    evaluate: Callable = field(compare=False, repr=False)
+    evaluate: Callable = field(compare=False, repr=False)      # traced: records reads in env["__reads__"]
+    untraced: Callable | None = field(default=None, compare=False, repr=False)   # same value, never records
+    tree: object = field(default=None, compare=False, repr=False)   # the checked AST (engine.ast)
+
+    def __post_init__(self):
+        if self.untraced is None:
+            object.__setattr__(self, "untraced", self.evaluate)
 
 
 @dataclass(frozen=True)
