@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from .errors import CaseError, EngineError
+from .schemacheck import SchemaChecker
 from .source import display_path
 from .types import case_schema
 from .vocab import Vocabularies, default_vocabularies
@@ -46,6 +47,12 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(case_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@lru_cache(maxsize=1)
+def _quick_check() -> SchemaChecker:
+    """Valid or not, fast; jsonschema (`_validator`) is asked for the problems only when not."""
+    return SchemaChecker(case_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def _json_path(parts) -> str:
     out = "$"
     for part in parts:
@@ -74,7 +81,7 @@ def validate_case(data, vocab: Vocabularies | None = None) -> list[CaseError]:
     """Every problem of a case document, the most relevant first."""
     if not isinstance(data, dict):
         return [CaseError("a case is a JSON object", path="$")]
-    raw = list(_validator().iter_errors(data))
+    raw = [] if _quick_check()(data) else list(_validator().iter_errors(data))
     errors = []
     if raw:
         first = best_match(raw)

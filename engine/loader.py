@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import gc
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -18,27 +19,16 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from . import parser as dsl_parser
+from . import yamlread
 from .case import json_path_parts, validate_case
 from .checker import Checker
 from .compiler import compile_condition, compile_untraced
 from .errors import ConditionSyntaxError, ErrorList, RuleError
 from .paths import SCHEMA_DIR, rules_dir
 from .rules import Citation, Condition, Criterion, Pack, Rule, RuleTest, Unless
+from .schemacheck import SchemaChecker
 from .source import Location, SourceText, align_offsets, display_path
 from .vocab import Vocabularies, load_vocabularies
-
-
-_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same results, much faster
-
-
-class _Loader(_SafeBase):
-    """The safe loader without implicit timestamps: dates stay strings, as in case JSON."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @lru_cache(maxsize=1)
@@ -52,17 +42,20 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": schema["$defs"]})
 
 
+@lru_cache(maxsize=2)
+def _quick_check(kind: str) -> SchemaChecker:
+    """Valid or not, fast; jsonschema (`_validator`) is asked for the problems only when not."""
+    schema = _rule_schema()
+    return SchemaChecker({"$ref": f"#/$defs/{kind}"}, root=schema)
+
+
 class YamlDoc:
     """A parsed YAML file: its data, and the node of every path for positions."""
 
     def __init__(self, text: str, file: str):
         self.source = SourceText(text, file)
-        loader = _Loader(text)
-        try:
-            self.root = loader.get_single_node()
-            self.data = loader.construct_document(self.root) if self.root is not None else None
-        finally:
-            loader.dispose()
+        loader, self.root = yamlread.compose(text)
+        self.data = yamlread.construct(loader, self.root)
 
     def node_at(self, path) -> yaml.Node | None:
         node = self.root
@@ -139,6 +132,8 @@ def _read_yaml(path: Path, errors: ErrorList) -> YamlDoc | None:
 
 
 def _schema_errors(doc: YamlDoc, kind: str, errors: ErrorList) -> bool:
+    if _quick_check(kind)(doc.data):
+        return False
     found = False
     for err in sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         found = True
@@ -180,6 +175,7 @@ class _Builder:
         self.vocab = vocab
         self.errors = errors
         self.rule_ids: dict[str, Location] = {}
+        self.compiled: dict[str, tuple | list] = {}   # condition text -> what `_compile` made of it
 
     def condition(self, doc: YamlDoc, path: list) -> Condition | None:
         node = doc.node_at(path)
@@ -187,28 +183,34 @@ class _Builder:
         for part in path:
             text = text[part]
         raw = doc.source.text[node.start_mark.index:node.end_mark.index]
-        offsets = align_offsets(text, raw)
+        done = self.compiled.get(text)
+        if done is None:
+            done = self.compiled[text] = self._compile(text)
+        if type(done) is list:
+            offsets = align_offsets(text, raw)
+            for offset, message, code, hint, cls in done:
+                offset = max(0, min(offset, len(text)))
+                location = doc.source.location(node.start_mark.index + offsets[offset])
+                self.errors.add(doc.error(location, message, code, hint, cls=cls))
+            return None
+        tree, compiled, untraced = done
+        start = doc.source.location(node.start_mark.index + align_offsets(text[:1], raw)[0])
+        return Condition(text=" ".join(text.split()), location=start, evaluate=compiled, untraced=untraced,
+                         tree=tree)
 
-        def location(offset: int) -> Location:
-            offset = max(0, min(offset, len(text)))
-            return doc.source.location(node.start_mark.index + offsets[offset])
-
+    def _compile(self, text: str) -> tuple | list:
+        """(tree, traced, untraced) for a condition's text, or its problems as
+        [(offset, message, code, hint, error class)]. A text met again is not compiled again."""
         try:
             tree = dsl_parser.parse(text)
         except dsl_parser.ParseFailure as failure:
-            self.errors.add(doc.error(location(failure.offset), failure.message, "condition_syntax_error",
-                                      cls=ConditionSyntaxError))
-            return None
+            return [(failure.offset, failure.message, "condition_syntax_error", None, ConditionSyntaxError)]
         checker = Checker(self.vocab)
         checker.check_condition(tree)
         if checker.problems:
-            for problem in checker.problems:
-                self.errors.add(doc.error(location(problem.span[0]), problem.message, problem.code, problem.hint))
-            return None
-        compiled = compile_condition(tree, checker.types, self.vocab)
-        untraced = compile_untraced(tree, checker.types, self.vocab)
-        return Condition(text=" ".join(text.split()), location=location(0), evaluate=compiled, untraced=untraced,
-                         tree=tree)
+            return [(p.span[0], p.message, p.code, p.hint, RuleError) for p in checker.problems]
+        return (tree, compile_condition(tree, checker.types, self.vocab),
+                compile_untraced(tree, checker.types, self.vocab))
 
     def rule(self, doc: YamlDoc, index: int, pack: Pack | None) -> Rule | None:
         base = ["rules", index]
@@ -329,6 +331,17 @@ def load_rules(path: str | Path | None = None, *, vocab: Vocabularies | None = N
 
     Raises ErrorList with every problem found in every file.
     """
+    # Loading makes many objects and frees few: the cyclic collector would only rescan them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_rules(path, vocab)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_rules(path: str | Path | None, vocab: Vocabularies | None) -> RuleSet:
     root = Path(path) if path else rules_dir()
     errors = ErrorList()
     if not root.exists():

@@ -7,10 +7,12 @@ into that text. Raises `ParseFailure` (offset + message); the loader turns it in
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from functools import lru_cache
+from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ast
 from .paths import PACKAGE_DIR
@@ -37,8 +39,67 @@ class ParseFailure(Exception):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark((PACKAGE_DIR / "condition.lark").read_text(encoding="utf-8"),
-                parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    """The LALR parser, its tables read from `condition_tables.json` when they were made from
+    this very grammar with this lark version; otherwise built from the grammar (slower)."""
+    grammar = (PACKAGE_DIR / GRAMMAR).read_text(encoding="utf-8")
+    tables = _saved_tables(grammar)
+    if tables is not None:
+        try:
+            return Lark._load_from_dict(tables["data"], tables["memo"], transformer=_ToAst())
+        except Exception:  # pragma: no cover - a table file lark cannot read: build instead
+            pass
+    return Lark(grammar, **_OPTIONS, transformer=_ToAst())
+
+
+# The parser's options. Every token is kept so that a node's span covers its keywords and
+# brackets; the transformer runs while parsing (no parse tree is built).
+_OPTIONS = {"parser": "lalr", "keep_all_tokens": True, "maybe_placeholders": True}
+GRAMMAR = "condition.lark"
+TABLES = "condition_tables.json"
+
+
+def _fingerprint(grammar: str) -> str:
+    import hashlib
+    import lark
+    key = json.dumps([grammar, _OPTIONS, lark.__version__], sort_keys=True)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _int_keys(pairs):
+    return {int(k) if k.isdigit() else k: v for k, v in pairs}
+
+
+def _saved_tables(grammar: str) -> dict | None:
+    """The parse tables saved by `write_tables`, or None when absent or made from another
+    grammar, other options or another lark version."""
+    try:
+        text = (PACKAGE_DIR / TABLES).read_text(encoding="utf-8")
+        saved = json.loads(text, object_pairs_hook=_int_keys)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or saved.get("fingerprint") != _fingerprint(grammar):
+        return None
+    return saved
+
+
+def tables_document() -> str:
+    """The JSON text of the parse tables for the shipped grammar (what `write_tables` saves)."""
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+    grammar = (PACKAGE_DIR / GRAMMAR).read_text(encoding="utf-8")
+    data, memo = Lark(grammar, **_OPTIONS).memo_serialize([TerminalDef, Rule])
+    document = {"fingerprint": _fingerprint(grammar),
+                "note": f"LALR tables of {GRAMMAR}, made by engine.parser.write_tables(); do not edit",
+                "data": data, "memo": memo}
+    return json.dumps(document, sort_keys=True, indent=None, separators=(",", ":")) + "\n"
+
+
+def write_tables() -> Path:
+    """Save the parse tables next to the grammar, so that loading rules skips building them."""
+    path = PACKAGE_DIR / TABLES
+    path.write_text(tables_document(), encoding="utf-8")
+    _parser.cache_clear()
+    return path
 
 
 def _expected(names) -> str:
@@ -53,7 +114,7 @@ def parse(text: str) -> ast.Node:
     if not text.strip():
         raise ParseFailure(0, "empty condition: expected an expression")
     try:
-        tree = _parser().parse(text)
+        return _node(_parser().parse(text))
     except UnexpectedEOF as err:
         raise ParseFailure(len(text.rstrip()), f"the condition ends too early; expected {_expected(err.expected)}") from None
     except UnexpectedToken as err:
@@ -70,108 +131,141 @@ def parse(text: str) -> ast.Node:
         raise ParseFailure(err.pos_in_stream, f"unexpected character {char!r}{hint}") from None
     except UnexpectedInput as err:  # pragma: no cover - other lark input errors
         raise ParseFailure(getattr(err, "pos_in_stream", 0) or 0, str(err)) from None
-    try:
-        return _ToAst().transform(tree)
-    except VisitError as err:
-        if isinstance(err.orig_exc, ParseFailure):
-            raise err.orig_exc from None
-        raise
 
 
-def _span(meta) -> ast.Span:
-    return (meta.start_pos, meta.end_pos)
+class _Paren:
+    """An expression in parentheses: the node, and the span of the parentheses around it.
+
+    A node whose first (or last) part is parenthesized starts (or ends) at the parenthesis,
+    as with lark's position propagation; the parenthesized node keeps its own span."""
+
+    __slots__ = ("node", "start", "end")
+
+    def __init__(self, node, start: int, end: int):
+        self.node, self.start, self.end = node, start, end
+
+
+def _node(child):
+    return child.node if type(child) is _Paren else child
+
+
+def _start(child) -> int:
+    if type(child) is _Paren:
+        return child.start
+    return child.start_pos if isinstance(child, Token) else child.span[0]
+
+
+def _end(child) -> int:
+    if type(child) is _Paren:
+        return child.end
+    return child.end_pos if isinstance(child, Token) else child.span[1]
+
+
+def _span(children) -> ast.Span:
+    """From the start of the first part to the end of the last (keywords and brackets included)."""
+    first = next(c for c in children if c is not None)
+    last = next(c for c in reversed(children) if c is not None)
+    return (_start(first), _end(last))
 
 
 def _tok_span(token: Token) -> ast.Span:
     return (token.start_pos, token.end_pos)
 
 
+def _operands(children) -> list:
+    """The expressions among a rule's parts (keywords, brackets and empty placeholders dropped)."""
+    return [_node(c) for c in children if c is not None and not isinstance(c, Token)]
+
+
 def _number(text: str):
     return float(text) if "." in text else int(text)
 
 
-@v_args(meta=True)
 class _ToAst(Transformer):
-    """lark Tree -> engine.ast nodes (a separate pass, so every node has its position)."""
+    """Rule matches -> engine.ast nodes, called by the parser as it reduces (every token kept)."""
 
-    def number(self, meta, children):
-        return ast.Literal(_span(meta), _number(children[0]), "number")
+    def number(self, children):
+        token = children[0]
+        return ast.Literal(_tok_span(token), _number(token), "number")
 
-    def quantity(self, meta, children):
+    def quantity(self, children):
         number, unit = children
         unit_text = " ".join(str(unit).split())
-        return ast.Literal(_span(meta), _number(number), "quantity", unit_text)
+        return ast.Literal(_span(children), _number(number), "quantity", unit_text)
 
-    def string(self, meta, children):
-        raw = str(children[0])[1:-1]
-        value = _unescape(raw)
-        return ast.Literal(_span(meta), value, "string")
+    def string(self, children):
+        token = children[0]
+        return ast.Literal(_tok_span(token), _unescape(str(token)[1:-1]), "string")
 
-    def date(self, meta, children):
+    def date(self, children):
         token = children[0]
         try:
             value = _dt.date.fromisoformat(str(token))
         except ValueError:
             raise ParseFailure(token.start_pos, f"{str(token)!r} is not a valid date") from None
-        return ast.Literal(_span(meta), value, "date")
+        return ast.Literal(_tok_span(token), value, "date")
 
-    def true(self, meta, children):
-        return ast.Literal(_span(meta), True, "bool")
+    def true(self, children):
+        return ast.Literal(_span(children), True, "bool")
 
-    def false(self, meta, children):
-        return ast.Literal(_span(meta), False, "bool")
+    def false(self, children):
+        return ast.Literal(_span(children), False, "bool")
 
-    def list(self, meta, children):
-        items = tuple(c for c in children if c is not None)
-        return ast.ListLit(_span(meta), items)
+    def atom(self, children):
+        """`( expr )`: the expression, with the span of its parentheses."""
+        return _Paren(_node(children[1]), _start(children[0]), _end(children[-1]))
 
-    def path(self, meta, children):
-        return ast.Path(_span(meta), tuple(str(c) for c in children))
+    def list(self, children):
+        return ast.ListLit(_span(children), tuple(_operands(children)))
 
-    def call(self, meta, children):
-        name, *args = children
-        return ast.Call(_span(meta), str(name), tuple(a for a in args if a is not None), _tok_span(name))
+    def path(self, children):
+        return ast.Path(_span(children), tuple(str(c) for c in children if c.type == "NAME"))
 
-    def quantifier(self, meta, children):
-        kind, var, source, body = children
-        return ast.Quantifier(_span(meta), str(kind), str(var), source, body, _tok_span(var))
+    def call(self, children):
+        name = children[0]
+        return ast.Call(_span(children), str(name), tuple(_operands(children[1:])), _tok_span(name))
 
-    def _flatten(self, op, meta, children):
+    def quantifier(self, children):
+        kind, _, var, *_ = children
+        source, body = _operands(children)
+        return ast.Quantifier(_span(children), str(kind), str(var), source, body, _tok_span(var))
+
+    def _flatten(self, op, children):
         operands = []
-        for child in children:
+        for child in _operands(children):
             if isinstance(child, ast.BoolOp) and child.op == op:
                 operands.extend(child.operands)
             else:
                 operands.append(child)
-        return ast.BoolOp(_span(meta), op, tuple(operands))
+        return ast.BoolOp(_span(children), op, tuple(operands))
 
-    def or_op(self, meta, children):
-        return self._flatten("or", meta, children)
+    def or_op(self, children):
+        return self._flatten("or", children)
 
-    def and_op(self, meta, children):
-        return self._flatten("and", meta, children)
+    def and_op(self, children):
+        return self._flatten("and", children)
 
-    def not_op(self, meta, children):
-        return ast.Not(_span(meta), children[0])
+    def not_op(self, children):
+        return ast.Not(_span(children), _node(children[-1]))
 
-    def compare(self, meta, children):
+    def compare(self, children):
         left, op, right = children
-        return ast.Compare(_span(meta), str(op), left, right)
+        return ast.Compare(_span(children), str(op), _node(left), _node(right))
 
-    def in_op(self, meta, children):
-        return ast.In(_span(meta), children[0], children[1], False)
+    def in_op(self, children):
+        return ast.In(_span(children), _node(children[0]), _node(children[-1]), False)
 
-    def not_in_op(self, meta, children):
-        return ast.In(_span(meta), children[0], children[1], True)
+    def not_in_op(self, children):
+        return ast.In(_span(children), _node(children[0]), _node(children[-1]), True)
 
-    def _arith(self, meta, children):
+    def _arith(self, children):
         left, op, right = children
-        return ast.Arith(_span(meta), str(op), left, right)
+        return ast.Arith(_span(children), str(op), _node(left), _node(right))
 
     add = sub = mul = div = _arith
 
-    def neg(self, meta, children):
-        return ast.Neg(_span(meta), children[1])
+    def neg(self, children):
+        return ast.Neg(_span(children), _node(children[1]))
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
@@ -189,3 +283,4 @@ def _unescape(raw: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+

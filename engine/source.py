@@ -38,10 +38,12 @@ class SourceText:
     def __init__(self, text: str, file: str):
         self.text = text
         self.file = file
-        self._line_starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self._line_starts.append(index + 1)
+        self._line_starts = starts = [0]
+        find = text.find
+        index = find("\n")
+        while index >= 0:
+            starts.append(index + 1)
+            index = find("\n", index + 1)
 
     def location(self, offset: int) -> Location:
         offset = max(0, min(offset, len(self.text)))

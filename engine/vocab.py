@@ -13,11 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlread
 from .errors import ErrorList, RuleError
 from .paths import vocab_dir
 from .source import display_path
-
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # vocabulary name -> file holding it (one `terms:` list each), besides the drug lexicon.
 TERM_FILES = {
@@ -57,7 +56,7 @@ class Vocabularies:
 
 def _read(path: Path, errors: ErrorList):
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        return yamlread.construct(*yamlread.compose(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         errors.add(RuleError(f"vocabulary file is missing", code="vocab_error", path=display_path(path)))
     except yaml.YAMLError as err:
