@@ -196,6 +196,11 @@ class _ConceptPhrase:
     kind: str                  # "present" or "absent_phrase"
     phrase: Phrase
     gate: _Gate
+    required: tuple = ()       # the phrase's required word sets, each with its `w*` prefixes apart
+
+    def __post_init__(self):
+        self.required = tuple((options, tuple(o[:-1] for o in options if o.endswith("*")))
+                              for options in self.phrase.required)
 
 
 @dataclass
@@ -208,6 +213,7 @@ class Vocabulary:
     by_word: dict[str, list[int]]                  # trigger word -> phrase indexes
     by_prefix: list[tuple[str, int]]               # (prefix, phrase index) for `word*` triggers
     always: list[int]                              # phrases without a usable trigger
+    phrase_order: list[int]                        # phrase index -> its place: absent phrases first
     scope: dict[str, int]
     nd_cue: _Gate
     absent_cue: _Gate
@@ -312,7 +318,9 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
 
     return Vocabulary(
         concepts=concepts, negated_status=negated, phrases=phrases, by_word=by_word,
-        by_prefix=by_prefix, always=always, scope=dict(neg["scope_words"]),
+        by_prefix=by_prefix, always=always,
+        phrase_order=[(cp.kind != "absent_phrase") * len(phrases) + i for i, cp in enumerate(phrases)],
+        scope=dict(neg["scope_words"]),
         nd_cue=_alternation(neg["not_documented"]),
         absent_cue=_alternation(neg["absent"]),
         post_cue=_group_regex({"nd": neg["post_not_documented"], "absent": neg["post_absent"]}),
@@ -648,11 +656,16 @@ def _sentence_at(seg: _Seg, offset: int) -> int:
 
 # ================================================================== findings
 
-def _holds_all(required: tuple[frozenset[str], ...], words: set[str], text: str) -> bool:
-    """Whether the sentence holds a word of every required set (`w*`: a word starting w)."""
-    for options in required:
-        if options.isdisjoint(words) and not any(o.endswith("*") and o[:-1] in text for o in options):
-            return False
+def _holds_all(required: tuple[tuple[frozenset[str], tuple[str, ...]], ...], words: set[str], text: str) -> bool:
+    """Whether the sentence holds a word of every required set (`w*`: a word starting w);
+    `required` pairs each set with the prefixes of its `w*` entries."""
+    for options, prefixes in required:
+        if options.isdisjoint(words):
+            for prefix in prefixes:
+                if prefix in text:
+                    break
+            else:
+                return False
     return True
 
 
@@ -662,8 +675,9 @@ def _findings(seg: _Seg, text: str, vocab: Vocabulary, out: dict[str, tuple[int,
             continue
         words = _words(sent)
         candidates: set[int] = set(vocab.always)
+        by_word = vocab.by_word
         for word in words:
-            hit = vocab.by_word.get(word)
+            hit = by_word.get(word)
             if hit:
                 candidates.update(hit)
         for prefix, idx in vocab.by_prefix:
@@ -674,10 +688,12 @@ def _findings(seg: _Seg, text: str, vocab: Vocabulary, out: dict[str, tuple[int,
         clean = _clean(sent, vocab)
         positions = _index(sent, vocab)
         shadows: dict[str, list[tuple[int, int]]] = {}
-        # absent phrases first: "inadequate pain relief" is not a mention of pain relief
-        for idx in sorted(candidates, key=lambda i: vocab.phrases[i].kind != "absent_phrase"):
+        # absent phrases first: "inadequate pain relief" is not a mention of pain relief; then in
+        # the vocabulary's order, whatever order the sentence's words came in (that order follows
+        # string hashing, which differs from one process to the next)
+        for idx in sorted(candidates, key=vocab.phrase_order.__getitem__):
             cp = vocab.phrases[idx]
-            if not _holds_all(cp.phrase.required, words, sent.text):
+            if not _holds_all(cp.required, words, sent.text):
                 continue
             for m in cp.gate.finditer(clean, words=words, index=positions):
                 if cp.kind == "absent_phrase":
