@@ -17,7 +17,9 @@ Prints three figures and a table of figure / value / target / met?:
    checked to agree on every pair before timing.
 3. Whole requests per second with full traces: `engine.evaluator.evaluate_request`
    over the example cases plus generated opioid / muscle-relaxant / carisoprodol /
-   non-drug requests, cases prepared once.
+   non-drug requests, cases prepared once. For scale, the average size of a determination
+   (as JSON) and the rate at which `pickle.loads`, in C, merely rebuilds the same
+   determinations from bytes: building a trace that size in Python cannot be much faster.
 
 Timing: time.perf_counter, a warm-up pass, then the median of several repetitions of
 at least a second each (a quarter second with --quick). The cyclic GC is disabled while
@@ -30,6 +32,7 @@ import datetime as _dt
 import gc
 import json
 import os
+import pickle
 import random
 import statistics
 import subprocess
@@ -561,18 +564,29 @@ def bench_expressions(rules, envs, min_time, reps) -> dict:
 # 3. whole requests with traces
 # ---------------------------------------------------------------------------------------
 def bench_requests(rules, cases, min_time, reps) -> dict:
+    """Requests per second, and for scale the rate at which C code (pickle) merely rebuilds the
+    same determinations from bytes: a floor no Python-built trace of that size goes below."""
     items = [(case, i) for case in cases for i in range(len(case.requests))]
     outcomes = {}
+    outputs = []
     for case, i in items:
-        outcome = evaluate_request(rules, case, i)["outcome"]
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        output = evaluate_request(rules, case, i)
+        outputs.append(output)
+        outcomes[output["outcome"]] = outcomes.get(output["outcome"], 0) + 1
+    pickled = [pickle.dumps(o, protocol=pickle.HIGHEST_PROTOCOL) for o in outputs]
+    size = statistics.mean(len(json.dumps(o)) for o in outputs)
 
     def one_pass():
         for case, i in items:
             evaluate_request(rules, case, i)
-    result = _rates({"requests": (one_pass, len(items))}, min_time, reps)["requests"]
+
+    def rebuild_pass():
+        for data in pickled:
+            pickle.loads(data)
+    rates = _rates({"requests": (one_pass, len(items)), "rebuild": (rebuild_pass, len(items))}, min_time, reps)
+    result = rates["requests"]
     return {"rate": result["median"], "rates": result["rates"], "cpu_share": result["cpu_share"],
-            "cpu_rate": result["cpu_rate"],
+            "cpu_rate": result["cpu_rate"], "rebuild_rate": rates["rebuild"]["median"], "json_bytes": size,
             "requests": len(items), "outcomes": outcomes}
 
 
@@ -638,6 +652,9 @@ def main(argv=None) -> int:
     print(f"    evaluate_request(rules, case, i)  {req['rate']:10,.0f} requests/s "
           f"({1e6 / req['rate']:.1f} us per request)")
     print(f"    lowest CPU share of a repetition: {req['cpu_share']:.2f}; {req['cpu_rate']:,.0f} requests per CPU second")
+    print(f"    for scale: a determination is {req['json_bytes']:,.0f} bytes of JSON on average; pickle.loads")
+    print(f"    (C) rebuilds the same dicts at {req['rebuild_rate']:,.0f} per second "
+          f"({1e6 / req['rebuild_rate']:.1f} us each)")
     print()
 
     rows = [
