@@ -3,14 +3,19 @@
 Input: the text of one condition. Output: an `engine.ast` node whose spans are offsets
 into that text. Raises `ParseFailure` (offset + message); the loader turns it into a
 `ConditionSyntaxError` at the right file line and column.
+
+The LALR tables of the grammar are saved in `condition_tables.json` (`write_tables`), so that
+a process does not build them again; the AST is built as the parser reduces, without a tree.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
 
+import lark
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -37,6 +42,13 @@ class ParseFailure(Exception):
         self.message = message
 
 
+# The parser's options. Every token is kept so that a node's span covers its keywords and
+# brackets; the transformer runs while parsing (no parse tree is built).
+_OPTIONS = {"parser": "lalr", "keep_all_tokens": True, "maybe_placeholders": True}
+GRAMMAR = "condition.lark"
+TABLES = "condition_tables.json"
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     """The LALR parser, its tables read from `condition_tables.json` when they were made from
@@ -46,26 +58,19 @@ def _parser() -> Lark:
     if tables is not None:
         try:
             return Lark._load_from_dict(tables["data"], tables["memo"], transformer=_ToAst())
-        except Exception:  # pragma: no cover - a table file lark cannot read: build instead
+        except Exception:  # pragma: no cover - tables this lark cannot read: build them instead
             pass
     return Lark(grammar, **_OPTIONS, transformer=_ToAst())
 
 
-# The parser's options. Every token is kept so that a node's span covers its keywords and
-# brackets; the transformer runs while parsing (no parse tree is built).
-_OPTIONS = {"parser": "lalr", "keep_all_tokens": True, "maybe_placeholders": True}
-GRAMMAR = "condition.lark"
-TABLES = "condition_tables.json"
-
-
 def _fingerprint(grammar: str) -> str:
-    import hashlib
-    import lark
     key = json.dumps([grammar, _OPTIONS, lark.__version__], sort_keys=True)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def _int_keys(pairs):
+    """JSON object -> dict, with the integer keys of lark's tables (states, memo) restored;
+    terminal and rule names are never all digits."""
     return {int(k) if k.isdigit() else k: v for k, v in pairs}
 
 
