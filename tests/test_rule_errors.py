@@ -134,6 +134,18 @@ def test_all_errors_in_all_files_are_reported(tmp_path):
     assert info.value.render().endswith("4 errors")
 
 
+def test_a_condition_met_again_is_reported_at_each_place(tmp_path):
+    """Identical condition texts are compiled once; their errors still point at every place."""
+    (tmp_path / "pack.yaml").write_text(PACK)
+    (tmp_path / "a.yaml").write_text(rule(when='requst.x == 1'))
+    (tmp_path / "b.yaml").write_text("\n\n" + rule(when='requst.x == 1').replace("test.rule", "test.rule_b"))
+    with pytest.raises(ErrorList) as info:
+        load_rules(tmp_path)
+    places = [(e.location.file.rsplit("/", 1)[-1], e.location.line, e.location.column, e.code)
+              for e in info.value.sorted()]
+    assert places == [("a.yaml", 6, 11, "unknown_field"), ("b.yaml", 8, 11, "unknown_field")]
+
+
 def test_duplicate_rule_ids_across_files(tmp_path):
     (tmp_path / "pack.yaml").write_text(PACK)
     (tmp_path / "a.yaml").write_text(rule())
