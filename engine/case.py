@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
-
 from .errors import CaseError, EngineError
 from .schemacheck import SchemaChecker
 from .source import display_path
@@ -43,14 +40,16 @@ class CaseInvalid(EngineError):
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
+def _validator():
+    """jsonschema's validator, imported only when a case has problems to explain."""
+    from jsonschema import Draft202012Validator
     return Draft202012Validator(case_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @lru_cache(maxsize=1)
 def _quick_check() -> SchemaChecker:
     """Valid or not, fast; jsonschema (`_validator`) is asked for the problems only when not."""
-    return SchemaChecker(case_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return SchemaChecker(case_schema(), formats=True)
 
 
 def _json_path(parts) -> str:
@@ -84,6 +83,7 @@ def validate_case(data, vocab: Vocabularies | None = None) -> list[CaseError]:
     raw = [] if _quick_check()(data) else list(_validator().iter_errors(data))
     errors = []
     if raw:
+        from jsonschema.exceptions import best_match
         first = best_match(raw)
         ordered = [first] + sorted(raw, key=lambda e: (list(map(str, e.absolute_path)), e.message))
         seen = set()

@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from . import parser as dsl_parser
 from . import yamlread
@@ -37,7 +36,9 @@ def _rule_schema() -> dict:
 
 
 @lru_cache(maxsize=2)
-def _validator(kind: str) -> Draft202012Validator:
+def _validator(kind: str):
+    """jsonschema's validator, imported only when a file has problems to explain."""
+    from jsonschema import Draft202012Validator
     schema = _rule_schema()
     return Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": schema["$defs"]})
 

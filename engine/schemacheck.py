@@ -4,12 +4,14 @@ jsonschema explains every problem, with paths and messages, but walks the schema
 each document: checking the shipped rule files and their ~1,000 test cases that way is most
 of the time rules take to load. Valid documents are the rule, so the schema is compiled once
 into nested closures that only answer "valid or not"; when the answer is "not", the caller
-asks jsonschema for the problems. The answer is jsonschema's (Draft 2020-12, with the format
-checker when asked for): a keyword outside the subset this module knows is refused when the
-schema is compiled, never skipped.
+asks jsonschema for the problems. The answer is jsonschema's (Draft 2020-12, with its format
+checker when `formats=True`): a keyword or format outside the subset this module knows is
+refused when the schema is compiled, never skipped. jsonschema itself is not imported here, so
+that reading valid documents does not pay for importing it.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable
 
@@ -43,6 +45,26 @@ _TYPES: dict[str, Check] = {
 }
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _is_date(value) -> bool:
+    """jsonschema's "date" format: YYYY-MM-DD (ASCII digits) naming a real day; not a string passes."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+# The formats checked when asked for (others are refused when a schema names them).
+_FORMATS: dict[str, Check] = {"date": _is_date}
+
+
 def _equal(one, two) -> bool:
     """JSON equality as jsonschema has it: true and 1 differ, lists and objects compare by content."""
     if one is two:
@@ -61,9 +83,9 @@ def _equal(one, two) -> bool:
 class SchemaChecker:
     """`checker(document) -> bool` for a schema and the `$defs` its `$ref`s point into."""
 
-    def __init__(self, schema: dict, *, root: dict | None = None, format_checker=None):
+    def __init__(self, schema: dict, *, root: dict | None = None, formats: bool = False):
         self.root = root if root is not None else schema
-        self.format_checker = format_checker
+        self.formats = formats
         self._refs: dict[str, Check] = {}
         self._check = self._compile(schema)
 
@@ -92,9 +114,10 @@ class SchemaChecker:
         if "pattern" in schema:
             search = re.compile(schema["pattern"]).search
             checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
-        if "format" in schema and self.format_checker is not None:
-            conforms, fmt = self.format_checker.conforms, schema["format"]
-            checks.append(lambda v: conforms(v, fmt))
+        if "format" in schema and self.formats:
+            if schema["format"] not in _FORMATS:
+                raise ValueError(f"format {schema['format']!r} is not supported by engine.schemacheck")
+            checks.append(_FORMATS[schema["format"]])
         if "minLength" in schema:
             n = schema["minLength"]
             checks.append(lambda v: not isinstance(v, str) or len(v) >= n)

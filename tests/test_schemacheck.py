@@ -127,11 +127,15 @@ def test_keywords(schema, valid, invalid):
         assert not validator.is_valid(doc) and not check(doc), doc
 
 
-def test_date_format_only_with_the_format_checker():
+def test_date_format_only_when_formats_are_checked():
     schema = {"type": "string", "format": "date"}
     assert SchemaChecker(schema)("2016-02-30")
-    strict = SchemaChecker(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    assert strict("2016-02-28") and not strict("2016-02-30") and not strict("28/02/2016")
+    strict = SchemaChecker(schema, formats=True)
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for value in ["2016-02-28", "2016-02-30", "28/02/2016", "2016-2-28", "\u0662016-02-28", "2016-02-28\n", 20160228]:
+        assert strict(value) == validator.is_valid(value), value
+    with pytest.raises(ValueError, match="email"):
+        SchemaChecker({"format": "email"}, formats=True)
 
 
 def test_recursive_references():
