@@ -208,6 +208,11 @@ def test_unknown_mode_is_refused():
 
 # --------------------------------------------------------------------------- normalisation
 
+@pytest.mark.parametrize("spaces", [" " * n for n in (2, 3, 17, 64)] + ["\t", " \t ", "\t\t"])
+def test_normalise_makes_every_run_of_spaces_and_tabs_one_space(spaces):
+    assert normalise_text(f"a{spaces}b\n{spaces}c{spaces}\n") == "a b\nc\n"
+
+
 def test_normalise_joins_hyphenated_line_ends_keeping_the_hyphen():
     text = "recent C7-\nT1 facet joint injections\nprior non-\nopioid therapy and drug- \nrelated behaviour\n"
     assert normalise_text(text) == "recent C7-T1 facet joint injections\nprior non-opioid therapy and drug-related behaviour\n"

@@ -154,7 +154,6 @@ _LABEL_START = re.compile(
     + ")")
 _BOUNDARY_DEPTH = 2          # lines at the top and bottom of a page that may be furniture
 _RUNNING_MAX_LEN = 100       # a running header or footer is short
-_MULTI_SPACE = re.compile(r"[ \t][ \t]+|\t")
 _PAGE_WORD_HINTS = ("pa", "pg")      # the first two letters of "Page 2", "pg. 2"
 _CASE_HINTS = ("case number", "case no", "case #")
 
@@ -174,8 +173,10 @@ def _clean_page(page: str) -> str:
         page = page.replace("\x0b", "\n")
     if not page.replace("\n", "").replace("\t", "").isprintable():
         page = _CONTROL.sub("", page)
-    if "  " in page or "\t" in page:
-        page = _MULTI_SPACE.sub(" ", page)
+    if "\t" in page:
+        page = page.replace("\t", " ")
+    while "  " in page:                  # a run of n spaces is one after about log2(n) passes
+        page = page.replace("  ", " ")
     if " \n" in page:
         page = page.replace(" \n", "\n")
     if "\n " in page:
