@@ -153,17 +153,28 @@ class Lexicon:
         low = text.lower()
         if len(low) != len(text):        # a few characters change length when lowered
             low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        present = self._first_tokens.intersection(_LOWER_TOKEN.findall(low))
+        present = self._first_tokens.intersection(_free_tokens(low))
         if not present:
             return []
+        # where the first words of names stand, as whole words ([a-z0-9] on neither side)
+        starts: list[tuple[int, str]] = []
+        for word in present:
+            size = len(word)
+            i = low.find(word)
+            while i >= 0:
+                end = i + size
+                if (i == 0 or low[i - 1] not in _TOKEN_CHARS) and (end == len(low) or low[end] not in _TOKEN_CHARS):
+                    starts.append((i, word))
+                i = low.find(word, end)
+        starts.sort()
         out: list[DrugMention] = []
         index = self._index
         last_end = 0
-        for m in _first_token_pattern(frozenset(present)).finditer(low):
-            if m.start() < last_end:
+        for start, word in starts:
+            if start < last_end:
                 continue
-            for cand in index[m.group()]:
-                end = m.end()
+            for cand in index[word]:
+                end = start + len(word)
                 for token in cand.tokens[1:]:
                     gap = _GAP.match(low, end)
                     nxt = _LOWER_TOKEN.match(low, gap.end())
@@ -171,20 +182,29 @@ class Lexicon:
                         break
                     end = nxt.end()
                 else:
-                    out.append(DrugMention(self.drugs[cand.generic], m.start(), end, text[m.start():end], cand.brand))
+                    out.append(DrugMention(self.drugs[cand.generic], start, end, text[start:end], cand.brand))
                     last_end = end
                     break
         return out
 
 
 _LOWER_TOKEN = re.compile(r"#?[a-z0-9]+")
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# ASCII text: every character that cannot be in a token becomes a space, so that split()
+# gives the runs of [a-z0-9#] (a C loop, where a regex scan costs several times more)
+_TOKEN_TABLE = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in _TOKEN_CHARS and chr(c) != "#"})
 
 
-@lru_cache(maxsize=4096)
-def _first_token_pattern(words: frozenset[str]) -> re.Pattern:
-    # Only the first tokens present in the text: a short alternation, cached across texts.
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
+def _free_tokens(low: str) -> list[str]:
+    """The [a-z0-9]+ words of lower-cased `low` that do not follow a '#' ("#3" is a count, not a
+    word): the names' first words are looked for among these."""
+    if not low.isascii():
+        return [t for t in _LOWER_TOKEN.findall(low) if t[0] != "#"]
+    chunks = low.translate(_TOKEN_TABLE).split()
+    if "#" not in low:
+        return chunks
+    # a chunk is a run of [a-z0-9#]: its words after a '#' follow one
+    return [chunk.split("#", 1)[0] for chunk in chunks]
 
 
 def _fail(path: Path, where: str, message: str) -> LexiconError:

@@ -110,6 +110,47 @@ def test_phrase_hyphen_wildcard_gap_optional_number():
     assert re.search(compile_phrase("<num> (visits|sessions)").regex, "six visits of physical therapy")
 
 
+def test_wildcard_trigger_is_the_longest_part_of_the_word():
+    # every part of the word is in any match, so the longest is the cheapest sure test: "o" or
+    # "x" as a substring would let the phrase through in almost every sentence
+    for phrase, trigger, text in (("o'brien*", "brien*", "positive o'brien's test"),
+                                  ("x-ray*", "ray*", "prior xrays of the knee"),
+                                  ("spasm*", "spasm*", "paraspinal spasms")):
+        ph = compile_phrase(phrase)
+        assert ph.triggers == frozenset({trigger})
+        m = re.search(ph.regex, text)
+        assert m and trigger[:-1] in m.group(0)
+
+
+def _letter_sentences() -> list[str]:
+    from engine.extraction.facts import _split
+    out = []
+    for path in sorted((ROOT / "examples" / "letters").glob("*.txt")):
+        low = path.read_text(encoding="utf-8").lower()
+        out.extend(low[s:e] for s, e in _split(low))
+    return out
+
+
+def test_gates_find_what_their_plain_pattern_finds():
+    # a gate skips sentences without its trigger words and tries its pattern only where a first
+    # word stands: the first match must be the one a plain search finds, in every sentence
+    from engine.extraction.facts import _Gate, tokens
+    vocab = load_vocabulary()
+    gates = [g for g in vars(vocab).values() if isinstance(g, _Gate)]
+    gates += [cp.gate for cp in vocab.phrases] + [g for _, g in vocab.dx_tags]
+    sentences = _letter_sentences()
+    assert len(sentences) > 100
+    checked = 0
+    for text in sentences:
+        words = tokens(text)
+        for gate in gates:
+            got = gate.search(text, words=words)
+            want = gate.regex.search(text)
+            assert (got and got.span()) == (want and want.span()), (gate.regex.pattern[:80], text)
+            checked += want is not None
+    assert checked > 50
+
+
 def test_phrase_errors():
     for bad in ("(unclosed", "a | b", "", "closed)"):
         with pytest.raises(PhraseError):

@@ -35,7 +35,7 @@ from pathlib import Path
 import yaml
 
 from ..paths import vocab_dir
-from .phrases import NUM_RE, WORD_RE, Phrase, PhraseError, compile_phrase
+from .phrases import NUM_RE, WORD_RE, Phrase, PhraseError, compile_phrase, tokens
 
 __all__ = ["extract_facts", "extract_item_facts", "load_vocabulary", "Segment"]
 
@@ -76,6 +76,22 @@ class _Positions:
                 i = text.find(word, i + size)
             self.seen[word] = found
         return found
+
+
+_POSITIONS: dict[str, _Positions] = {}
+_POSITIONS_MAX = 256
+
+
+def _positions(text: str) -> _Positions:
+    """The word positions of `text`, shared by the gates that read the same text (a sentence is
+    read by a dozen of them). The cache holds one letter's texts: `extract_facts` and
+    `extract_item_facts` empty it when they start, and it is emptied if it grows too big."""
+    index = _POSITIONS.get(text)
+    if index is None:
+        if len(_POSITIONS) >= _POSITIONS_MAX:
+            _POSITIONS.clear()
+        index = _POSITIONS[text] = _Positions(text)
+    return index
 
 
 class _Gate:
@@ -123,10 +139,14 @@ class _Gate:
         return False
 
     def _starts(self, text: str, words: set[str], index: "_Positions | None") -> list[int]:
-        starts: set[int] = set()
         if index is None:
-            index = _Positions(text)
-        for word in self.first.intersection(words):
+            index = _positions(text)
+        present = self.first.intersection(words)
+        if not self.first_prefixes and len(present) == 1:
+            for word in present:
+                return index.of(word)            # sorted already
+        starts: set[int] = set()
+        for word in present:
             starts.update(index.of(word))
         for prefix in self.first_prefixes:
             i = text.find(prefix)
@@ -211,6 +231,7 @@ class Vocabulary:
     negated_status: dict[str, str]                 # id -> status a plain negation gives
     phrases: list[_ConceptPhrase]
     by_word: dict[str, list[int]]                  # trigger word -> phrase indexes
+    trigger_words: frozenset[str]                  # the keys of by_word
     by_prefix: list[tuple[str, int]]               # (prefix, phrase index) for `word*` triggers
     always: list[int]                              # phrases without a usable trigger
     phrase_order: list[int]                        # phrase index -> its place: absent phrases first
@@ -318,6 +339,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
 
     return Vocabulary(
         concepts=concepts, negated_status=negated, phrases=phrases, by_word=by_word,
+        trigger_words=frozenset(by_word),
         by_prefix=by_prefix, always=always,
         phrase_order=[(cp.kind != "absent_phrase") * len(phrases) + i for i, cp in enumerate(phrases)],
         scope=dict(neg["scope_words"]),
@@ -511,7 +533,7 @@ def _blank_guideline_quotes(raw: str, low: str, name: str, vocab: Vocabulary) ->
         starts = [s for s, _ in sentence_spans]
         index = max(0, bisect.bisect_right(starts, open_at) - 1)
         prefix = low[sentence_spans[index][0]:open_at] if sentence_spans else low[:open_at]
-        prefix_words = set(WORD_RE.findall(prefix))
+        prefix_words = tokens(prefix)
         guideline = (bool(vocab.guideline.search(prefix, words=prefix_words))
                      and not _nd_before(vocab, prefix, None, prefix_words))
         if not guideline and name == "rationale" and close_at - open_at > _LONG_QUOTE:
@@ -573,7 +595,7 @@ def _clean(sent: _Sentence, vocab: Vocabulary) -> str:
 def _words(sent: _Sentence) -> set[str]:
     """The words of the sentence (before conclusions are blanked: a superset, for gating)."""
     if sent.words is None:
-        sent.words = set(WORD_RE.findall(sent.text))
+        sent.words = tokens(sent.text)
     return sent.words
 
 
@@ -670,17 +692,18 @@ def _holds_all(required: tuple[tuple[frozenset[str], tuple[str, ...]], ...], wor
 
 
 def _findings(seg: _Seg, text: str, vocab: Vocabulary, out: dict[str, tuple[int, dict]]) -> None:
+    by_word = vocab.by_word
+    trigger_words = vocab.trigger_words
+    # a prefix missing from the segment is missing from each of its sentences
+    by_prefix = [(prefix, idx) for prefix, idx in vocab.by_prefix if prefix in seg.low]
     for index, sent in enumerate(seg.sentences):
         if not sent.text.strip():
             continue
         words = _words(sent)
         candidates: set[int] = set(vocab.always)
-        by_word = vocab.by_word
-        for word in words:
-            hit = by_word.get(word)
-            if hit:
-                candidates.update(hit)
-        for prefix, idx in vocab.by_prefix:
+        for word in trigger_words.intersection(words):
+            candidates.update(by_word[word])
+        for prefix, idx in by_prefix:
             if prefix in sent.text:
                 candidates.add(idx)
         if not candidates or _kind(seg, index, vocab) != "patient":
@@ -970,7 +993,7 @@ def _split_items(text: str) -> list[tuple[int, int]]:
                 cursor = j
                 i = j
                 continue
-            joint = _AND.match(text, i)
+            joint = _AND.match(text, i) if ch.isspace() else None     # " and " starts with a space
             if joint:
                 items.append((cursor, i))
                 cursor = joint.end()
@@ -1025,6 +1048,7 @@ def _modality(item: str, kind: str) -> str | None:
 
 def _entry(seg: _Seg, text: str, vocab: Vocabulary, words: set[str], item: str, kind: str, kind_m,
            a: int, b: int) -> dict:
+    """A treatment entry for `item` (its words are `words`), at segment offsets [a, b)."""
     entry: dict = {"kind": kind, "text": seg.raw[a:b]}
     count = _treatment_count(item, kind_m)
     if count is not None:
@@ -1073,7 +1097,8 @@ def _treatments(seg: _Seg, text: str, vocab: Vocabulary, out: list[dict]) -> Non
         merged: list[dict] = []
         for lo, hi in _split_items(body):
             item = body[lo:hi]
-            kind_m = vocab.kinds.search(item, words=words)
+            item_words = tokens(item)   # the item's own words gate its lookups
+            kind_m = vocab.kinds.search(item, words=item_words)
             kind = vocab.kind_names[kind_m.lastgroup] if kind_m else ("surgery" if status_post else None)
             stripped_lo = lo + (len(item) - len(item.lstrip()))
             stripped_hi = hi - (len(item) - len(item.rstrip()))
@@ -1086,7 +1111,7 @@ def _treatments(seg: _Seg, text: str, vocab: Vocabulary, out: list[dict]) -> Non
                     prev["count"]["value"] += int(more.group(1))
                     _extend(prev, seg, text, b)
                     continue
-                part = vocab.body_parts.search(item, words=words) if _ONLY_PART.match(item) else None
+                part = vocab.body_parts.search(item, words=item_words) if _ONLY_PART.match(item) else None
                 if part and prev.get("modality") and prev["kind"] in _STUDY_KINDS:
                     # "an x-ray of the left ankle, right elbow, ...": the same study of another part
                     twin = {k: v for k, v in prev.items() if k not in ("text", "evidence", "body_part")}
@@ -1097,7 +1122,7 @@ def _treatments(seg: _Seg, text: str, vocab: Vocabulary, out: list[dict]) -> Non
                     continue
             if kind is None or kind == "drug":
                 continue
-            entry = _entry(seg, text, vocab, words, item, kind, kind_m, a, b)
+            entry = _entry(seg, text, vocab, item_words, item, kind, kind_m, a, b)
             if merged and merged[-1]["kind"] == kind and "count" not in entry and "count" not in merged[-1]:
                 prev = merged[-1]
                 if "body_part" in entry and "body_part" in prev and entry["body_part"] != prev["body_part"]:
@@ -1155,7 +1180,7 @@ def _studies(seg: _Seg, sent: _Sentence, text: str, vocab: Vocabulary, words: se
         start = seg.start + a
         if any(t.get("evidence", {}).get("start", -1) <= start < t.get("evidence", {}).get("end", -1) for t in out):
             continue
-        entry = _entry(seg, text, vocab, words, item, kind, None, a, b)
+        entry = _entry(seg, text, vocab, tokens(item), item, kind, None, a, b)
         if any(t["kind"] == kind and t.get("modality") == entry.get("modality")
                and entry.get("body_part") in (None, t.get("body_part")) for t in out):
             continue                  # the same study again ("The CT report showed ...")
@@ -1259,7 +1284,7 @@ def _add_diagnosis(seg: _Seg, text: str, sent: _Sentence, vocab: Vocabulary, lo:
     label = " ".join(ev["quote"].split()).rstrip(" .,;")
     tags = []
     label_low = label.lower()
-    label_words = set(WORD_RE.findall(label_low))
+    label_words = tokens(label_low)
     for tag, gate in vocab.dx_tags:
         if gate.search(label_low, words=label_words) is not None:
             tags.append(tag)
@@ -1309,7 +1334,7 @@ def _patient(segs: list[_Seg], text: str, vocab: Vocabulary) -> dict:
                 if not vocab.sex_pronouns.could(sent_words, sent.text):
                     continue
                 if "/" in sent.text:
-                    sent_words = set(WORD_RE.findall(_SLASHED.sub(" ", sent.text)))
+                    sent_words = tokens(_SLASHED.sub(" ", sent.text))
                 for sex in ("male", "female"):
                     if not vocab.pronoun_words[sex].isdisjoint(sent_words):
                         m = vocab.sex_pronouns.search(sent.text, words=sent_words)
@@ -1443,8 +1468,9 @@ def _finish_pain(pain: dict) -> dict:
 def extract_facts(text: str, segments: list[Segment]) -> dict:
     """Case facts from the given segments of a letter (see the module docstring). Item-line
     segments are not read: they are the request, which the request parser owns."""
+    _POSITIONS.clear()
     vocab = _vocab()
-    segs = [s for s in _segments(text, segments, vocab) if s.name != "item"]
+    segs = _segments(text, [s for s in segments if s[0] != "item"], vocab)
     out: dict = {}
     if not segs:
         return out
@@ -1469,7 +1495,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         _findings(seg, text, vocab, found)
     for diagnosis in diagnoses:
         label_low = diagnosis["text"].lower()
-        for bm in vocab.body_parts.finditer(label_low, words=set(WORD_RE.findall(label_low))):
+        for bm in vocab.body_parts.finditer(label_low, words=tokens(label_low)):
             part = vocab.body_names[bm.lastgroup]
             injury.setdefault("body_parts", [])
             if part not in injury["body_parts"]:
@@ -1516,8 +1542,9 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
     `requested_drug_weeks` when the rationale gives how long "the requested medication" has been
     taken without naming it. `reference_date` (ISO) is the "now" a "since DATE" counts to (the
     pipeline gives the UR denial date); without it, the latest date in the rationale."""
+    _POSITIONS.clear()
     vocab = _vocab()
-    segs = [s for s in _segments(text, segments, vocab) if s.name != "item"]
+    segs = _segments(text, [s for s in segments if s[0] != "item"], vocab)
     found: dict[str, tuple[int, dict]] = {}
     medications: list[dict] = []
     med_index: dict[str, int] = {}

@@ -185,8 +185,10 @@ def _triggers(node) -> frozenset[str] | None:
         if not parts:
             return None
         if node[2]:
-            # `spasm*`: checked as a substring of the sentence (a cheap superset test)
-            return frozenset({parts[0] + "*"})
+            # `spasm*`: checked as a substring of the sentence (a cheap superset test). Every
+            # part of `o'brien*` or `x-ray*` is in a match, so the longest is the test: "o" and
+            # "x" are in almost every sentence, "brien" and "ray" are not.
+            return frozenset({max(parts, key=len) + "*"})
         if "-" in node[1]:
             # `non-opioid` may be written `nonopioid` or `non opioid`: the first part or the joined form
             return frozenset({parts[0], "".join(parts)})
