@@ -28,6 +28,7 @@ import yaml
 
 from ..lexicon import Drug, DrugMention, Lexicon, load_lexicon
 from ..paths import SCHEMA_DIR, vocab_dir
+from .literal_gate import Gated
 
 __all__ = ["parse_request", "RequestVocabulary", "RequestVocabularyError", "load_request_vocabulary"]
 
@@ -235,7 +236,7 @@ def _load_vocabulary(directory: Path) -> RequestVocabulary:
                 raise RequestVocabularyError(f"{kinds_path}: {kid}: yields_to names unknown kind {t!r}")
     breaks = kinds_data.get("head_breaks") or []
     retro_phrases = kinds_data.get("retrospective_phrases") or ["retrospective", "retro"]
-    retro = re.compile(r"(?<![a-z0-9])(?:" + "|".join(_phrase_pattern(p) for p in
+    retro = _rx(r"(?<![a-z0-9])(?:" + "|".join(_phrase_pattern(p) for p in
                                                         sorted(retro_phrases, key=len, reverse=True)) + r")(?![a-z0-9])", re.I)
 
     if not isinstance(mod_data, dict) or not isinstance(mod_data.get("terms"), list):
@@ -281,7 +282,7 @@ def _load_vocabulary(directory: Path) -> RequestVocabulary:
             body.setdefault(_phrase_key(phrase), []).append(_Phrase(body_part=bid, side=side))
         for k, pat in enumerate(term.get("patterns") or []):
             try:
-                patterns.append((re.compile(pat), bid))
+                patterns.append((Gated(re.compile(pat)), bid))
             except re.error as err:
                 raise RequestVocabularyError(f"{body_path}: terms[{i}] ({bid}): patterns[{k}] is not a valid regex: {err}") from None
 
@@ -338,116 +339,123 @@ def _intish(x: float | None):
 # ----------------------------------------------------------------------------- patterns
 
 _I = re.I
-_PARTIAL_ORIGINAL = re.compile(r"^(?P<orig>.+?)\s+was\s+the\s+original\s+request\.?\s*", re.I | re.S)
-_PARTIAL_AUTH_A = re.compile(r"(?:^|\.\s+)(?P<auth>[^.]+?)\s+was\s+authori[sz]ed\s+by\s+the\s+claims\s+administrator", re.I | re.S)
-_PARTIAL_AUTH_B = re.compile(r"the\s+claims\s+administrator\s+authori[sz]ed\s+(?P<auth>.+?)(?:,\s*leaving|\.|$)", re.I | re.S)
-_PARTIAL_REST = re.compile(
+
+
+def _rx(pattern: str, flags: int = 0) -> Gated:
+    """A compiled pattern that is not run on an item without the literal text it needs
+    (engine/extraction/literal_gate.py): most of them look for what an item seldom holds."""
+    return Gated(re.compile(pattern, flags))
+
+_PARTIAL_ORIGINAL = _rx(r"^(?P<orig>.+?)\s+was\s+the\s+original\s+request\.?\s*", re.I | re.S)
+_PARTIAL_AUTH_A = _rx(r"(?:^|\.\s+)(?P<auth>[^.]+?)\s+was\s+authori[sz]ed\s+by\s+the\s+claims\s+administrator", re.I | re.S)
+_PARTIAL_AUTH_B = _rx(r"the\s+claims\s+administrator\s+authori[sz]ed\s+(?P<auth>.+?)(?:,\s*leaving|\.|$)", re.I | re.S)
+_PARTIAL_REST = _rx(
     r"(?:remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|(?:^|\.\s+)the\s+original\s+request)\s*,\s*"
     r"(?P<rest>.+?)(?:\s+is)?\s*:?\s*$", re.I | re.S)
-_OUTCOME_TAIL = re.compile(r"\s*:?\s*(?:is\s*:?\s*)?\b(?:upheld|overturned)\s*\.?\s*$", re.I)
+_OUTCOME_TAIL = _rx(r"\s*:?\s*(?:is\s*:?\s*)?\b(?:upheld|overturned)\s*\.?\s*$", re.I)
 
 _DATE = r"(?P<m>\d{1,2})\s*[/\-.]\s*(?P<d>\d{1,2})\s*[/\-.]\s*(?P<y>\d{4}|\d{2})\b"
-_DOS = re.compile(r"(?:\bDOS\b|\bD\.O\.S\.?|\bdates?\s+of\s+service\b|\bservice\s+date\b|"
+_DOS = _rx(r"(?:\bDOS\b|\bD\.O\.S\.?|\bdates?\s+of\s+service\b|\bservice\s+date\b|"
                   r"\b(?:dispensed|given|performed|administered|rendered|provided|done|prescribed)\s+on\b)\s*[:\-]?\s*(?:on\s+)?"
                   + _DATE, re.I)
-_DOS_RANGE_TAIL = re.compile(r"\s*(?:-|to|through|thru)\s*" + _DATE.replace("?P<m>", "").replace("?P<d>", "").replace("?P<y>", ""), re.I)
+_DOS_RANGE_TAIL = _rx(r"\s*(?:-|to|through|thru)\s*" + _DATE.replace("?P<m>", "").replace("?P<d>", "").replace("?P<y>", ""), re.I)
 
 _FREQ_WEEK = [
-    re.compile(RANGE + r"\s*days?\s*(?:a|per|/|each)\s*week\b", _I),
-    re.compile(RANGE + r"\s*(?:x|times|visits?|sessions?|treatments?)?\s*(?:a|per|/|each|every)\s*(?:week|wk)s?\b", _I),
-    re.compile(RANGE + r"\s*(?:x|times)\s*(?:weekly|wkly)\b", _I),
-    re.compile(RANGE + r"x/?w(?:k|eek)?\b", _I),
+    _rx(RANGE + r"\s*days?\s*(?:a|per|/|each)\s*week\b", _I),
+    _rx(RANGE + r"\s*(?:x|times|visits?|sessions?|treatments?)?\s*(?:a|per|/|each|every)\s*(?:week|wk)s?\b", _I),
+    _rx(RANGE + r"\s*(?:x|times)\s*(?:weekly|wkly)\b", _I),
+    _rx(RANGE + r"x/?w(?:k|eek)?\b", _I),
 ]
 _FREQ_WEEK_WORDS = [
-    (re.compile(r"\btwice\s*(?:a|per|/)?\s*week(?:ly)?\b|\bbi-?weekly\b", _I), 2.0),
-    (re.compile(r"\bthrice\s*(?:a|per|/)?\s*week(?:ly)?\b", _I), 3.0),
-    (re.compile(r"\bonce\s*(?:a|per|/)\s*week\b|\bweekly\b", _I), 1.0),
+    (_rx(r"\btwice\s*(?:a|per|/)?\s*week(?:ly)?\b|\bbi-?weekly\b", _I), 2.0),
+    (_rx(r"\bthrice\s*(?:a|per|/)?\s*week(?:ly)?\b", _I), 3.0),
+    (_rx(r"\bonce\s*(?:a|per|/)\s*week\b|\bweekly\b", _I), 1.0),
 ]
-_DAILY_SERVICE = re.compile(r"\b(?:daily|every\s+day|7\s*days?\s*(?:a|per)\s*week)\b", _I)
+_DAILY_SERVICE = _rx(r"\b(?:daily|every\s+day|7\s*days?\s*(?:a|per)\s*week)\b", _I)
 _DURATION = [
-    (re.compile(r"(?:\b(?:for|x|times|over|of|during|in)\s*)?" + RANGE + r"\s*[- ]?(?:weeks?|wks?)\b", _I), 1.0),
-    (re.compile(r"(?:\b(?:for|x|times|over|of|during|in)\s*)?" + RANGE + r"\s*[- ]?months?\b'?", _I), 52.0 / 12.0),
-    (re.compile(r"(?:\b(?:for|x|times|over|of|during|in)\s*)?" + RANGE + r"\s*[- ]?days?\b(?!\s*supply)", _I), 1.0 / 7.0),
+    (_rx(r"(?:\b(?:for|x|times|over|of|during|in)\s*)?" + RANGE + r"\s*[- ]?(?:weeks?|wks?)\b", _I), 1.0),
+    (_rx(r"(?:\b(?:for|x|times|over|of|during|in)\s*)?" + RANGE + r"\s*[- ]?months?\b'?", _I), 52.0 / 12.0),
+    (_rx(r"(?:\b(?:for|x|times|over|of|during|in)\s*)?" + RANGE + r"\s*[- ]?days?\b(?!\s*supply)", _I), 1.0 / 7.0),
 ]
-_COMPACT = re.compile(r"(?<![\d/.#])(?P<f>\d{1,2})\s*(?:x|times)\s*(?P<d>\d{1,2})(?![\d.%/])"
+_COMPACT = _rx(r"(?<![\d/.#])(?P<f>\d{1,2})\s*(?:x|times)\s*(?P<d>\d{1,2})(?![\d.%/])"
                       r"(?!\s*(?:refills?|mg|mcg|g\b|ml|weeks?|wks?|days?|months?|visits?|sessions?|hours?|hrs?|minutes?|mins?))", _I)
 _VISITS = [
-    re.compile(RANGE + r"\s*(?:additional\s+|more\s+|total\s+|further\s+)?(?:[a-z][a-z\-]*\s+){0,3}?(?P<unit>sessions?|visits?|treatments?|appointments?)\b", _I),
-    re.compile(r"\b(?:sessions?|visits?|treatments?)\s*(?:,|:|of|#|x|qty:?|quantity:?)?\s*#?\s*(?P<a>\d+)(?!\s*(?:x|times|/|weeks?|days?|months?))\b", _I),
+    _rx(RANGE + r"\s*(?:additional\s+|more\s+|total\s+|further\s+)?(?:[a-z][a-z\-]*\s+){0,3}?(?P<unit>sessions?|visits?|treatments?|appointments?)\b", _I),
+    _rx(r"\b(?:sessions?|visits?|treatments?)\s*(?:,|:|of|#|x|qty:?|quantity:?)?\s*#?\s*(?P<a>\d+)(?!\s*(?:x|times|/|weeks?|days?|months?))\b", _I),
 ]
-_COUNT = re.compile(r"(?:\bx|\btimes|#|\bqty\s*:?|\bquantity\s*:?|\bquantity\s+of)\s*(?P<a>" + NUM + r")"
+_COUNT = _rx(r"(?:\bx|\btimes|#|\bqty\s*:?|\bquantity\s*:?|\bquantity\s+of)\s*(?P<a>" + NUM + r")"
                     r"(?!\s*(?:weeks?|wks?|days?|months?|a\s+week|per|/|weekly|mg|mcg|%|hours?|hrs?|refills?))", _I)
-_TRAILING_COUNT = re.compile(r",\s*(?P<a>\d{1,3})\s*$")
+_TRAILING_COUNT = _rx(r",\s*(?P<a>\d{1,3})\s*$")
 
-_QTY_HASH = re.compile(r"#\s*(?P<n>\d+(?:,\d{3})*)(?:\s*(?P<u>grams?|gms?|g|ml|mls|boxe?s?|tubes?|bottles?|patch(?:es)?|tabs?|tablets?|"
+_QTY_HASH = _rx(r"#\s*(?P<n>\d+(?:,\d{3})*)(?:\s*(?P<u>grams?|gms?|g|ml|mls|boxe?s?|tubes?|bottles?|patch(?:es)?|tabs?|tablets?|"
                        r"capsules?|caps?|pills?|units?|packs?|kits?)\b)?", _I)
-_QTY_COUNT = re.compile(r"(?<![#\d.])(?P<n>\d+)\s*(?P<u>tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?)\b(?!\s*(?:by|orally|po\b|p\.o|every|q\d|daily|a\s+day|per\s+day|twice|once|at\s+bedtime))", _I)
-_QTY_LABEL = re.compile(r"\b(?:qty|quantity)\s*(?:of\s*)?:?\s*#?\s*(?P<n>\d+)", _I)
-_QTY_AMOUNT = re.compile(r"(?<![\d.%/])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>grams?|gms?|gm|g|ml|mls|oz)\b(?!\s*/)", _I)
-_UNKNOWN_QTY = re.compile(r"\b(?:unknown|unspecified|unstated)\s+(?:quantity|qty|amount)\b|\bquantity\s+(?:unknown|unspecified)\b", _I)
+_QTY_COUNT = _rx(r"(?<![#\d.])(?P<n>\d+)\s*(?P<u>tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?)\b(?!\s*(?:by|orally|po\b|p\.o|every|q\d|daily|a\s+day|per\s+day|twice|once|at\s+bedtime))", _I)
+_QTY_LABEL = _rx(r"\b(?:qty|quantity)\s*(?:of\s*)?:?\s*#?\s*(?P<n>\d+)", _I)
+_QTY_AMOUNT = _rx(r"(?<![\d.%/])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>grams?|gms?|gm|g|ml|mls|oz)\b(?!\s*/)", _I)
+_UNKNOWN_QTY = _rx(r"\b(?:unknown|unspecified|unstated)\s+(?:quantity|qty|amount)\b|\bquantity\s+(?:unknown|unspecified)\b", _I)
 
 _REFILLS = [
-    re.compile(r"(?:\b(?:with|w/|plus|and)\s*)?(?P<n>" + NUM + r"|no)\s*(?:x\s*)?(?:additional\s+)?refills?\b", _I),
-    re.compile(r"\brefills?\s*(?:x|:|#|times)?\s*(?P<n>\d+)\b", _I),
-    re.compile(r"\bRF\s*:?\s*#?\s*(?P<n>\d+)\b"),
+    _rx(r"(?:\b(?:with|w/|plus|and)\s*)?(?P<n>" + NUM + r"|no)\s*(?:x\s*)?(?:additional\s+)?refills?\b", _I),
+    _rx(r"\brefills?\s*(?:x|:|#|times)?\s*(?P<n>\d+)\b", _I),
+    _rx(r"\bRF\s*:?\s*#?\s*(?P<n>\d+)\b"),
 ]
 
-_EVERY_HOURS = re.compile(r"\b(?:every|q)\s*(?P<a>\d+)(?:\s*(?:-|to)\s*(?P<b>\d+))?\s*(?:hours?|hrs?|h)\b", _I)
-_TIMES_DAY = re.compile(r"(?P<n>" + NUM + r"|once|twice|thrice)\s*(?:x|times)?\s*(?:a|per|/|each)?\s*(?:day|daily)\b(?!\s*supply)", _I)
-_ABBREV_DAY = [(re.compile(r"\b(?:bid|b\.i\.d\.?)\b", _I), 2.0), (re.compile(r"\b(?:tid|t\.i\.d\.?)\b", _I), 3.0),
-               (re.compile(r"\b(?:qid|q\.i\.d\.?)\b", _I), 4.0),
-               (re.compile(r"\b(?:qd|q\.d\.|qhs|q\.h\.s\.?|hs|qam|qpm|daily|nightly|at\s+bedtime|every\s+day|every\s+night|per\s+day)\b", _I), 1.0)]
-_ON_OFF = re.compile(r"\b12\s*(?:hours?|hrs?|h)\s*on\s*,?\s*(?:and\s*)?12\s*(?:hours?|hrs?|h)\s*off\b", _I)
-_UNITS_BEFORE = re.compile(r"(?P<a>\d+(?:\.\d+)?|one|two|three|four|half|1/2)(?:\s*(?:-|to)\s*(?P<b>\d+|two|three|four))?\s*"
+_EVERY_HOURS = _rx(r"\b(?:every|q)\s*(?P<a>\d+)(?:\s*(?:-|to)\s*(?P<b>\d+))?\s*(?:hours?|hrs?|h)\b", _I)
+_TIMES_DAY = _rx(r"(?P<n>" + NUM + r"|once|twice|thrice)\s*(?:x|times)?\s*(?:a|per|/|each)?\s*(?:day|daily)\b(?!\s*supply)", _I)
+_ABBREV_DAY = [(_rx(r"\b(?:bid|b\.i\.d\.?)\b", _I), 2.0), (_rx(r"\b(?:tid|t\.i\.d\.?)\b", _I), 3.0),
+               (_rx(r"\b(?:qid|q\.i\.d\.?)\b", _I), 4.0),
+               (_rx(r"\b(?:qd|q\.d\.|qhs|q\.h\.s\.?|hs|qam|qpm|daily|nightly|at\s+bedtime|every\s+day|every\s+night|per\s+day)\b", _I), 1.0)]
+_ON_OFF = _rx(r"\b12\s*(?:hours?|hrs?|h)\s*on\s*,?\s*(?:and\s*)?12\s*(?:hours?|hrs?|h)\s*off\b", _I)
+_UNITS_BEFORE = _rx(r"(?P<a>\d+(?:\.\d+)?|one|two|three|four|half|1/2)(?:\s*(?:-|to)\s*(?P<b>\d+|two|three|four))?\s*"
                            r"(?:tabs?|tablets?|caps?|capsules?|pills?|patch(?:es)?|puffs?|sprays?|by\s+mouth|orally|po\b|p\.o\.?)", _I)
 _DAY_SUPPLY = [
-    re.compile(r"\bday\s*supply\s*:?\s*(?P<n>\d+)", _I),
-    re.compile(r"(?<!#)(?<!\d)(?P<n>\d+)\s*[- ]?days?'?\s*supply\b", _I),
-    re.compile(r"\bsupply\s*(?:of|:|for)?\s*(?P<n>\d+)\s*days?\b", _I),
-    re.compile(r"(?<![#\d])(?P<n>" + NUM + r")\s*[- ]?days?\b(?!\s*(?:a|per)\s*week)", _I),
+    _rx(r"\bday\s*supply\s*:?\s*(?P<n>\d+)", _I),
+    _rx(r"(?<!#)(?<!\d)(?P<n>\d+)\s*[- ]?days?'?\s*supply\b", _I),
+    _rx(r"\bsupply\s*(?:of|:|for)?\s*(?P<n>\d+)\s*days?\b", _I),
+    _rx(r"(?<![#\d])(?P<n>" + NUM + r")\s*[- ]?days?\b(?!\s*(?:a|per)\s*week)", _I),
 ]
-_MONTH_SUPPLY = re.compile(r"(?P<n>" + NUM + r")\s*[- ]?months?'?\s*(?:supply|coverage|of\s+coverage|worth)?", _I)
+_MONTH_SUPPLY = _rx(r"(?P<n>" + NUM + r")\s*[- ]?months?'?\s*(?:supply|coverage|of\s+coverage|worth)?", _I)
 
 _STRENGTH = [
-    ("two", re.compile(r"(?P<a>\d+(?:\.\d+)?)\s*(?:mg|mcg)?\s*[/\-]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<u>mg|mcg)\b", _I)),
-    ("rate", re.compile(r"(?P<a>\d+(?:\.\d+)?)\s*(?P<u>mg|mcg)\s*/\s*(?P<per>\d*\.?\d*\s*(?:ml|hr|hour|h|actuation|spray))\b", _I)),
-    ("one", re.compile(r"(?P<a>\d+(?:\.\d+)?)\s*(?P<u>mg|mcg|%|percent|units|iu|meq)(?![a-z])", _I)),
-    ("bare", re.compile(r"^\s*(?P<a>\d+(?:\.\d+)?)\s*/\s*(?P<b>\d+(?:\.\d+)?)(?![\d/])")),
+    ("two", _rx(r"(?P<a>\d+(?:\.\d+)?)\s*(?:mg|mcg)?\s*[/\-]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<u>mg|mcg)\b", _I)),
+    ("rate", _rx(r"(?P<a>\d+(?:\.\d+)?)\s*(?P<u>mg|mcg)\s*/\s*(?P<per>\d*\.?\d*\s*(?:ml|hr|hour|h|actuation|spray))\b", _I)),
+    ("one", _rx(r"(?P<a>\d+(?:\.\d+)?)\s*(?P<u>mg|mcg|%|percent|units|iu|meq)(?![a-z])", _I)),
+    ("bare", _rx(r"^\s*(?P<a>\d+(?:\.\d+)?)\s*/\s*(?P<b>\d+(?:\.\d+)?)(?![\d/])")),
 ]
-_PERCENT_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?P<a>\d+(?:\.\d+)?)\s*(?:%|percent)", _I)
-_MG_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}?(?P<a>\d+(?:\.\d+)?)\s*mg\b(?!\s*/)", _I)
+_PERCENT_AFTER = _rx(r"^\s*(?:\w+\s+)?(?P<a>\d+(?:\.\d+)?)\s*(?:%|percent)", _I)
+_MG_AFTER = _rx(r"^\s*(?:\w+\s+){0,2}?(?P<a>\d+(?:\.\d+)?)\s*mg\b(?!\s*/)", _I)
 
 _FORMS = [
-    (re.compile(r"\boral\s+suspension\b|\bsuspension\b", _I), "oral suspension"),
-    (re.compile(r"\bcream\b", _I), "cream"),
-    (re.compile(r"\bgel\b", _I), "gel"),
-    (re.compile(r"\bointment\b", _I), "ointment"),
-    (re.compile(r"\blotion\b", _I), "lotion"),
-    (re.compile(r"\bpatch(?:es)?\b", _I), "patch"),
-    (re.compile(r"\btopical\s+solution\b|\bsolution\b", _I), "solution"),
-    (re.compile(r"\bnasal\s+spray\b|\bspray\b", _I), "spray"),
-    (re.compile(r"\binjection\b|\binjectable\b|\binj\b", _I), "injection"),
-    (re.compile(r"\bcapsules?\b|\bcaps?\b", _I), "capsule"),
-    (re.compile(r"\btablets?\b|\btabs?\b", _I), "tablet"),
-    (re.compile(r"\bdose\s*pa(?:c)?k\b|\bdosepak\b", _I), "dose pack"),
-    (re.compile(r"\bfilm\b", _I), "film"),
-    (re.compile(r"\bliquid\b|\bsyrup\b|\belixir\b", _I), "liquid"),
+    (_rx(r"\boral\s+suspension\b|\bsuspension\b", _I), "oral suspension"),
+    (_rx(r"\bcream\b", _I), "cream"),
+    (_rx(r"\bgel\b", _I), "gel"),
+    (_rx(r"\bointment\b", _I), "ointment"),
+    (_rx(r"\blotion\b", _I), "lotion"),
+    (_rx(r"\bpatch(?:es)?\b", _I), "patch"),
+    (_rx(r"\btopical\s+solution\b|\bsolution\b", _I), "solution"),
+    (_rx(r"\bnasal\s+spray\b|\bspray\b", _I), "spray"),
+    (_rx(r"\binjection\b|\binjectable\b|\binj\b", _I), "injection"),
+    (_rx(r"\bcapsules?\b|\bcaps?\b", _I), "capsule"),
+    (_rx(r"\btablets?\b|\btabs?\b", _I), "tablet"),
+    (_rx(r"\bdose\s*pa(?:c)?k\b|\bdosepak\b", _I), "dose pack"),
+    (_rx(r"\bfilm\b", _I), "film"),
+    (_rx(r"\bliquid\b|\bsyrup\b|\belixir\b", _I), "liquid"),
 ]
 _TOPICAL_FORMS = {"cream", "gel", "ointment", "lotion", "patch", "solution"}
-_RELEASE_CASE = re.compile(r"\b(?:ER|XR|SR|CR|XL|LA)\b|\b(?:extended|sustained|controlled)[- ]release\b", re.I)
-_DELAYED = re.compile(r"\bDR\b|\bdelayed[- ]release\b|\bEC\b|\benteric[- ]coated\b", re.I)
-_COMPOUNDED = re.compile(r"\bcompound(?:ed)?\b|\bcream\s+base\b|\bin\s+(?:a\s+)?\w+\s+base\b|\bcompounding\b", _I)
-_TOPICAL_WORD = re.compile(r"\btopical(?:ly)?\b|\bapply\b|\bapplied\b", _I)
+_RELEASE_CASE = _rx(r"\b(?:ER|XR|SR|CR|XL|LA)\b|\b(?:extended|sustained|controlled)[- ]release\b", re.I)
+_DELAYED = _rx(r"\bDR\b|\bdelayed[- ]release\b|\bEC\b|\benteric[- ]coated\b", re.I)
+_COMPOUNDED = _rx(r"\bcompound(?:ed)?\b|\bcream\s+base\b|\bin\s+(?:a\s+)?\w+\s+base\b|\bcompounding\b", _I)
+_TOPICAL_WORD = _rx(r"\btopical(?:ly)?\b|\bapply\b|\bapplied\b", _I)
 
-_SIDE = re.compile(r"\b(?P<s>left|right|bilateral|bilaterally|bilat|both|b/l|lt|rt|l|r)\b(?=[\s\-/]|$)", _I)
+_SIDE = _rx(r"\b(?P<s>left|right|bilateral|bilaterally|bilat|both|b/l|lt|rt|l|r)\b(?=[\s\-/]|$)", _I)
 _SIDE_NORMAL = {"left": "left", "lt": "left", "l": "left", "right": "right", "rt": "right", "r": "right",
                 "bilateral": "bilateral", "bilaterally": "bilateral", "bilat": "bilateral", "both": "bilateral",
                 "b/l": "bilateral"}
-_PLURAL_PARTS = re.compile(r"\b(?:extremities|knees|shoulders|hands|wrists|elbows|hips|ankles|feet|legs|arms)\b", _I)
+_PLURAL_PARTS = _rx(r"\b(?:extremities|knees|shoulders|hands|wrists|elbows|hips|ankles|feet|legs|arms)\b", _I)
 
 _SESSION_KINDS = {"physical_therapy", "occupational_therapy", "aquatic_therapy", "chiropractic", "acupuncture",
                   "office_visit", "consultation", "home_health", "program"}
-_WORD_THEN_DIGITS = re.compile(r"\b(" + _WORD_ALT + r")\s*\((\d+)\)", _I)
+_WORD_THEN_DIGITS = _rx(r"\b(" + _WORD_ALT + r")\s*\((\d+)\)", _I)
 _SOFT = str.maketrans({"\ufffe": "-", "\u00ad": "", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
                        "\u2014": "-", "\u2019": "'", "\u00a0": " "})
 
@@ -526,7 +534,7 @@ def parse_request(text: str, lexicon: Lexicon | None = None, vocabulary: Request
 
 def _parse(text: str, lexicon: Lexicon, voc: RequestVocabulary, *, allow_partial: bool) -> dict:
     warnings: list[str] = []
-    clean = " ".join(text.translate(_SOFT).split())
+    clean = " ".join((text if text.isascii() else text.translate(_SOFT)).split())   # _SOFT maps non-ASCII only
     low = clean.lower()
     if "upheld" in low or "overturned" in low:
         clean = _OUTCOME_TAIL.sub("", clean).strip()
@@ -1102,11 +1110,11 @@ def _fill_schedule(out: dict, scan: _Scan, text: str, kind: str, warnings: list[
 
 # ----------------------------------------------------------------------------- item name
 
-_COUNT_WORDS = re.compile(r"^(?:" + NUM + r")(?:\s*(?:-|to)\s*" + NUM + r")?\s+(?=[a-z])", _I)
-_LEADING_JUNK = re.compile(r"^(?:request(?:ed)?\s+(?:for|of)\s+|for\s+|of\s+|the\s+|an?\s+|and\s+|with\s+|:\s*|-\s*|,\s*)+", _I)
-_TRAILING_JUNK = re.compile(r"(?:\s+(?:for|of|with|and|to|the|a|an|per|x|times|at|in|on|is)|\s*[:,;\-#(\[/])+\s*$", _I)
-_GLOSS = re.compile(r"\s*\([^()]*\)|\s*\[[^\[\]]*\]")
-_COUNTS_INLINE = re.compile(
+_COUNT_WORDS = _rx(r"^(?:" + NUM + r")(?:\s*(?:-|to)\s*" + NUM + r")?\s+(?=[a-z])", _I)
+_LEADING_JUNK = _rx(r"^(?:request(?:ed)?\s+(?:for|of)\s+|for\s+|of\s+|the\s+|an?\s+|and\s+|with\s+|:\s*|-\s*|,\s*)+", _I)
+_TRAILING_JUNK = _rx(r"(?:\s+(?:for|of|with|and|to|the|a|an|per|x|times|at|in|on|is)|\s*[:,;\-#(\[/])+\s*$", _I)
+_GLOSS = _rx(r"\s*\([^()]*\)|\s*\[[^\[\]]*\]")
+_COUNTS_INLINE = _rx(
     r"\b(?:sessions?|visits?|treatments?)\s+of\b|\b(?:qty|quantity)\b\s*:?|\bunknown\s+quantity\b|\(\s*\)|\[\s*\]", _I)
 
 
