@@ -151,6 +151,23 @@ def test_gates_find_what_their_plain_pattern_finds():
     assert checked > 50
 
 
+def test_trigger_indexes_leave_out_only_what_cannot_match():
+    from engine.extraction.facts import tokens
+    vocab = load_vocabulary()
+    lists = [(vocab.phrase_index, [cp.gate for cp in vocab.phrases]),
+             (vocab.dx_tag_index, [gate for _, gate in vocab.dx_tags])]
+    left_out = 0
+    for text in _letter_sentences():
+        words = tokens(text)
+        for index, gates in lists:
+            candidates = set(index.candidates(words, text))
+            for i, gate in enumerate(gates):
+                if i not in candidates:
+                    assert gate.regex.search(text) is None, (gate.regex.pattern[:80], text)
+                    left_out += 1
+    assert left_out > 10_000
+
+
 def test_phrase_errors():
     for bad in ("(unclosed", "a | b", "", "closed)"):
         with pytest.raises(PhraseError):

@@ -158,9 +158,15 @@ class _Gate:
 
     def search(self, text: str, pos: int = 0, words: set[str] | None = None,
                index: _Positions | None = None):
-        if not self.could(words, text):
-            return None
-        if words is None or self.first is None:
+        if words is None:
+            return self.regex.search(text, pos)
+        if not self.always and self.words.isdisjoint(words):     # `could`, inline: the common exit
+            for prefix in self.prefixes:
+                if prefix in text:
+                    break
+            else:
+                return None
+        if self.first is None:
             return self.regex.search(text, pos)
         best = self.scan.search(text, pos) if self.scan is not None else None
         for start in self._starts(text, words, index):
@@ -174,9 +180,15 @@ class _Gate:
 
     def finditer(self, text: str, pos: int = 0, words: set[str] | None = None,
                  index: _Positions | None = None):
-        if not self.could(words, text):
-            return iter(())
-        if words is None or self.first is None:
+        if words is None:
+            return self.regex.finditer(text, pos)
+        if not self.always and self.words.isdisjoint(words):     # `could`, inline
+            for prefix in self.prefixes:
+                if prefix in text:
+                    break
+            else:
+                return iter(())
+        if self.first is None:
             return self.regex.finditer(text, pos)
         found = []
         last = pos
@@ -210,6 +222,52 @@ def _alternation(phrases: list[str]) -> _Gate:
                  compiled)
 
 
+class _TriggerIndex:
+    """Which of a list of phrases (or gates) may match a sentence, from their trigger words: a
+    set intersection with the sentence's words instead of a test per phrase. `candidates`
+    gives, in list order, the indexes of those that may match; the others cannot."""
+
+    __slots__ = ("by_word", "words", "by_prefix", "always")
+
+    def __init__(self, triggers: list[frozenset[str] | None]):
+        by_word: dict[str, list[int]] = {}
+        self.by_prefix: list[tuple[str, int]] = []     # (prefix, index) for `word*` triggers
+        self.always: list[int] = []                    # no usable trigger: always a candidate
+        for index, words in enumerate(triggers):
+            if words is None:
+                self.always.append(index)
+                continue
+            for word in sorted(words):
+                if word.endswith("*"):
+                    self.by_prefix.append((word[:-1], index))
+                else:
+                    by_word.setdefault(word, []).append(index)
+        self.by_word = by_word
+        self.words = frozenset(by_word)
+
+    def prefixes_in(self, text: str) -> list[tuple[str, int]]:
+        """The prefix triggers found in `text`."""
+        return [(prefix, index) for prefix, index in self.by_prefix if prefix in text]
+
+    def candidates(self, words: set[str], text: str, prefixes: list[tuple[str, int]] | None = None) -> list[int]:
+        """`prefixes`: the prefix triggers to look for (default: all), e.g. those of the segment."""
+        found: set[int] = set(self.always)
+        by_word = self.by_word
+        for word in self.words.intersection(words):
+            found.update(by_word[word])
+        for prefix, index in (self.by_prefix if prefixes is None else prefixes):
+            if prefix in text:
+                found.add(index)
+        return sorted(found)
+
+
+def _gate_triggers(gate: _Gate) -> frozenset[str] | None:
+    """A gate's trigger words in `_TriggerIndex` form (None: it may match any text)."""
+    if gate.always:
+        return None
+    return gate.words | frozenset(prefix + "*" for prefix in gate.prefixes)
+
+
 @dataclass
 class _ConceptPhrase:
     concept: str
@@ -230,10 +288,7 @@ class Vocabulary:
     concepts: dict[str, str]                       # id -> meaning
     negated_status: dict[str, str]                 # id -> status a plain negation gives
     phrases: list[_ConceptPhrase]
-    by_word: dict[str, list[int]]                  # trigger word -> phrase indexes
-    trigger_words: frozenset[str]                  # the keys of by_word
-    by_prefix: list[tuple[str, int]]               # (prefix, phrase index) for `word*` triggers
-    always: list[int]                              # phrases without a usable trigger
+    phrase_index: _TriggerIndex                    # which phrases a sentence's words allow
     phrase_order: list[int]                        # phrase index -> its place: absent phrases first
     scope: dict[str, int]
     nd_cue: _Gate
@@ -260,6 +315,7 @@ class Vocabulary:
     dx_single: _Gate
     dx_status_post: _Gate
     dx_tags: list[tuple[str, _Gate]]               # (tag, its phrases): a diagnosis may carry several
+    dx_tag_index: _TriggerIndex                    # which tags a diagnosis's words allow
     injury_date: _Gate
     mechanism_intro: _Gate
     mechanism_after: _Gate
@@ -310,19 +366,6 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
                     except PhraseError as err:
                         raise PhraseError(f"{path}: {cid}.{key}: {err}") from None
                     phrases.append(_ConceptPhrase(cid, kind, ph, _Gate(re.compile(ph.regex), [ph])))
-    by_word: dict[str, list[int]] = {}
-    by_prefix: list[tuple[str, int]] = []
-    always: list[int] = []
-    for index, cp in enumerate(phrases):
-        if cp.phrase.triggers is None:
-            always.append(index)
-            continue
-        for word in cp.phrase.triggers:
-            if word.endswith("*"):
-                by_prefix.append((word[:-1], index))
-            else:
-                by_word.setdefault(word, []).append(index)
-
     def group_map(mapping: dict[str, list[str]], prefix: str) -> tuple[_Gate, dict[str, str]]:
         names = {f"{prefix}{_safe_name(key)}": key for key in mapping}
         regex = _group_regex({name: mapping[key] for name, key in names.items()})
@@ -338,9 +381,8 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         return re.compile(r"\s*\W*" + connective + "(?:" + inner + ")")
 
     return Vocabulary(
-        concepts=concepts, negated_status=negated, phrases=phrases, by_word=by_word,
-        trigger_words=frozenset(by_word),
-        by_prefix=by_prefix, always=always,
+        concepts=concepts, negated_status=negated, phrases=phrases,
+        phrase_index=_TriggerIndex([cp.phrase.triggers for cp in phrases]),
         phrase_order=[(cp.kind != "absent_phrase") * len(phrases) + i for i, cp in enumerate(phrases)],
         scope=dict(neg["scope_words"]),
         nd_cue=_alternation(neg["not_documented"]),
@@ -365,7 +407,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         dx_list=_alternation(neg["diagnosis_intro"]["list"]),
         dx_single=_alternation(neg["diagnosis_intro"]["single"]),
         dx_status_post=_alternation(neg["diagnosis_status_post"]),
-        dx_tags=dx_tags,
+        dx_tags=dx_tags, dx_tag_index=_TriggerIndex([_gate_triggers(gate) for _, gate in dx_tags]),
         injury_date=_alternation(neg["injury_date_cues"]),
         mechanism_intro=_alternation(neg["mechanism_intro"]),
         mechanism_after=_alternation(neg["mechanism_after_injury"]),
@@ -692,20 +734,13 @@ def _holds_all(required: tuple[tuple[frozenset[str], tuple[str, ...]], ...], wor
 
 
 def _findings(seg: _Seg, text: str, vocab: Vocabulary, out: dict[str, tuple[int, dict]]) -> None:
-    by_word = vocab.by_word
-    trigger_words = vocab.trigger_words
-    # a prefix missing from the segment is missing from each of its sentences
-    by_prefix = [(prefix, idx) for prefix, idx in vocab.by_prefix if prefix in seg.low]
+    phrase_index = vocab.phrase_index
+    prefixes = phrase_index.prefixes_in(seg.low)     # a sentence holds no prefix its segment lacks
     for index, sent in enumerate(seg.sentences):
         if not sent.text.strip():
             continue
         words = _words(sent)
-        candidates: set[int] = set(vocab.always)
-        for word in trigger_words.intersection(words):
-            candidates.update(by_word[word])
-        for prefix, idx in by_prefix:
-            if prefix in sent.text:
-                candidates.add(idx)
+        candidates = phrase_index.candidates(words, sent.text, prefixes)
         if not candidates or _kind(seg, index, vocab) != "patient":
             continue
         clean = _clean(sent, vocab)
@@ -1285,7 +1320,8 @@ def _add_diagnosis(seg: _Seg, text: str, sent: _Sentence, vocab: Vocabulary, lo:
     tags = []
     label_low = label.lower()
     label_words = tokens(label_low)
-    for tag, gate in vocab.dx_tags:
+    for i in vocab.dx_tag_index.candidates(label_words, label_low):
+        tag, gate = vocab.dx_tags[i]
         if gate.search(label_low, words=label_words) is not None:
             tags.append(tag)
     # always a list, empty when no tag applies: a diagnosis without `tags` would make every tag

@@ -70,11 +70,22 @@ def _evidence(text: str, section: str, start: int, end: int) -> dict:
 
 def _canonical(value):
     """The same value with every mapping's keys sorted (lists keep their order)."""
-    if isinstance(value, dict):
-        return {key: _canonical(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for key in sorted(value):
+            item = value[key]
+            # most values are strings and numbers: no call for them
+            out[key] = item if type(item) in _SCALARS else _canonical(item)
+        return out
+    if kind is list:
+        return [item if type(item) in _SCALARS else _canonical(item) for item in value]
+    if isinstance(value, (dict, list)):     # a subclass: rebuilt as the plain type
+        return _canonical(dict(value) if isinstance(value, dict) else list(value))
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _fact_value(fact):
