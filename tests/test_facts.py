@@ -168,6 +168,43 @@ def test_trigger_indexes_leave_out_only_what_cannot_match():
     assert left_out > 10_000
 
 
+def _split_items_by_character(text: str) -> list[tuple[int, int]]:
+    """The definition of list splitting, a character at a time: commas and semicolons (not the
+    comma before a year) and " and ", outside brackets; ", and " is one separator."""
+    items, depth, cursor, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            if ch in ",;" and not re.match(r",\s*(?:19|20)\d\d(?!\d)", text[i:]):
+                items.append((cursor, i))
+                cursor = i = i + 1 + re.match(r"\s*(?:(?:and|or)\s+)?", text[i + 1:]).end()
+                continue
+            joint = re.match(r"\s+and\s+", text[i:])
+            if joint:
+                items.append((cursor, i))
+                cursor = i = i + joint.end()
+                continue
+        i += 1
+    items.append((cursor, len(text)))
+    return [(s, e) for s, e in items if text[s:e].strip()]
+
+
+def test_list_items_split_as_defined():
+    import random
+    from engine.extraction.facts import _split_items
+    assert _split_items("physical therapy, chiropractic (x 6, 2014), and acupuncture") == [(0, 16), (18, 42), (48, 59)]
+    pieces = ["pt", "a", ",", ";", " and ", "and", " ", "(", ")", "[", "]", ", 2014", ",2019", ", and ", " or ",
+              "\n", ", or", "band", " and\n"]
+    rng = random.Random(3)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert _split_items(text) == _split_items_by_character(text), text
+
+
 def test_phrase_errors():
     for bad in ("(unclosed", "a | b", "", "closed)"):
         with pytest.raises(PhraseError):

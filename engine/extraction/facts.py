@@ -1002,7 +1002,7 @@ _COUNT_SESSIONS = re.compile(r"(?<![\w\-/.])(" + NUM_RE + r")\s+(?:sessions?|vis
 
 _YEAR_AFTER_COMMA = re.compile(r",\s*(?:19|20)\d\d(?!\d)")
 _JOINT = re.compile(r"\s*(?:(?:and|or)\s+)?")        # ", and " after a list comma
-_AND = re.compile(r"\s+and\s+")
+_LIST_TOKEN = re.compile(r"[()\[\],;]|\s+and\s+")   # what `_split_items` acts on
 
 
 def _split_items(text: str) -> list[tuple[int, int]]:
@@ -1011,31 +1011,28 @@ def _split_items(text: str) -> list[tuple[int, int]]:
     depth = 0
     cursor = 0
     i = 0
-    n = len(text)
-    while i < n:
+    # only brackets, list commas and " and " do anything: jump from one to the next
+    m = _LIST_TOKEN.search(text)
+    while m is not None:
+        i = m.start()
         ch = text[i]
         if ch in "([":
             depth += 1
         elif ch in ")]":
             depth = max(0, depth - 1)
-        elif depth == 0:
-            if ch in ",;" and not _YEAR_AFTER_COMMA.match(text, i):
-                j = i + 1
-                joint = _JOINT.match(text, j)
-                if joint:
-                    j = joint.end()
+        elif depth == 0 and ch in ",;":
+            if not _YEAR_AFTER_COMMA.match(text, i):
                 items.append((cursor, i))
-                cursor = j
-                i = j
+                cursor = _JOINT.match(text, i + 1).end()
+                m = _LIST_TOKEN.search(text, cursor)
                 continue
-            joint = _AND.match(text, i) if ch.isspace() else None     # " and " starts with a space
-            if joint:
-                items.append((cursor, i))
-                cursor = joint.end()
-                i = joint.end()
-                continue
-        i += 1
-    items.append((cursor, n))
+        elif depth == 0:                     # " and "
+            items.append((cursor, i))
+            cursor = m.end()
+            m = _LIST_TOKEN.search(text, cursor)
+            continue
+        m = _LIST_TOKEN.search(text, i + 1)
+    items.append((cursor, len(text)))
     return [(s, e) for s, e in items if text[s:e].strip()]
 
 
