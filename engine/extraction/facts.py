@@ -616,10 +616,10 @@ def _kind(seg: _Seg, index: int, vocab: Vocabulary) -> str:
             kind = "guideline"
         elif vocab.opener.match(text):
             kind = "guideline"
-        elif index > 0 and (vocab.enumeration.match(text) or vocab.continuation.match(text)
-                            or not vocab.finite_verb.search(text, words=words)):
-            if _kind(seg, index - 1, vocab) == "guideline":
-                kind = "guideline"
+        elif index > 0 and _kind(seg, index - 1, vocab) == "guideline" and (
+                vocab.enumeration.match(text) or vocab.continuation.match(text)
+                or not vocab.finite_verb.search(text, words=words)):
+            kind = "guideline"        # a list item or a fragment continues the guideline before it
     sent.kind = kind
     return kind
 
