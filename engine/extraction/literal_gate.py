@@ -87,12 +87,6 @@ def _sequence(items: list) -> set[str] | None:
 _lowered: list[str] = ["", ""]
 
 
-def _lower(text: str) -> str:
-    if text is not _lowered[0]:
-        _lowered[0], _lowered[1] = text, text.lower()
-    return _lowered[1]
-
-
 class Gated:
     """`regex`, skipped on text that holds none of its required strings (see the module
     docstring). Has the methods of `re.Pattern` that the extractors use."""
@@ -110,7 +104,9 @@ class Gated:
         needs = self.needs
         if needs is None or not text.isascii():
             return False
-        low = _lower(text)
+        if text is not _lowered[0]:
+            _lowered[0], _lowered[1] = text, text.lower()
+        low = _lowered[1]
         for need in needs:
             if need in low:
                 return False

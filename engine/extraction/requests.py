@@ -441,6 +441,8 @@ _FORMS = [
     (_rx(r"\bfilm\b", _I), "film"),
     (_rx(r"\bliquid\b|\bsyrup\b|\belixir\b", _I), "liquid"),
 ]
+# no form word at all (most items): one test instead of one per form
+_ANY_FORM = _rx("|".join(f"(?:{regex.pattern})" for regex, _ in _FORMS), _I)
 _TOPICAL_FORMS = {"cream", "gel", "ointment", "lotion", "patch", "solution"}
 _RELEASE_CASE = _rx(r"\b(?:ER|XR|SR|CR|XL|LA)\b|\b(?:extended|sustained|controlled)[- ]release\b", re.I)
 _DELAYED = _rx(r"\bDR\b|\bdelayed[- ]release\b|\bEC\b|\benteric[- ]coated\b", re.I)
@@ -797,7 +799,7 @@ def _opioid_strength(drug: Drug, parts: list[float]) -> float:
 def _fill_drug(out: dict, scan: _Scan, text: str, mentions: list[DrugMention], lexicon: Lexicon,
                warnings: list[str]) -> None:
     form = None
-    for regex, name in _FORMS:
+    for regex, name in (() if _ANY_FORM.cannot_match(text) else _FORMS):
         if regex.search(text):
             form = name
             break
