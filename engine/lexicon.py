@@ -197,14 +197,13 @@ _TOKEN_TABLE = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in _
 
 def _free_tokens(low: str) -> list[str]:
     """The [a-z0-9]+ words of lower-cased `low` that do not follow a '#' ("#3" is a count, not a
-    word): the names' first words are looked for among these."""
+    word), and for ASCII text also the '#'-led counts themselves ("#3"), which no name's first
+    word is: the names' first words are looked for among these."""
     if not low.isascii():
         return [t for t in _LOWER_TOKEN.findall(low) if t[0] != "#"]
-    chunks = low.translate(_TOKEN_TABLE).split()
-    if "#" not in low:
-        return chunks
-    # a chunk is a run of [a-z0-9#]: its words after a '#' follow one
-    return [chunk.split("#", 1)[0] for chunk in chunks]
+    if "#" in low:
+        low = low.replace("#", " #")      # a '#' starts a new chunk: "norco#3" -> "norco", "#3"
+    return low.translate(_TOKEN_TABLE).split()
 
 
 def _fail(path: Path, where: str, message: str) -> LexiconError:
