@@ -176,11 +176,18 @@ _SENTENCE_END = re.compile(r"(?P<word>[A-Za-z0-9.#/%-]*)[.!?][\"')\]]*$")
 
 _G = S["guideline"]
 _CLAUSE_LEAD = re.compile(rf"(?i)\b(?:{_alternation(_G['clause_lead'])})\s+")
+# The first words of the clause leads: every lead starts with one of them (None when a lead
+# starts with `*`, which matches other words first).
+_CLAUSE_LEAD_WORDS = (None if any(p.split()[0] == "*" for p in _G["clause_lead"])
+                      else sorted({p.split()[0].lower() for p in _G["clause_lead"]}))
 _MTUS_LEAD = re.compile(rf"(?i)^(?:{_alternation(_G['mtus_lead'])})\b\s*")
 _NON_MTUS_LEAD = re.compile(rf"(?i)^(?:{_alternation(_G['non_mtus_lead'])})\b\s*[:,-]?\s*")
 _ODG_NAME = re.compile(rf"(?i)^(?:{_alternation(_G['odg_names'])})(?:\s*\([^)]*\))?\s*[,:-]?\s*")
 _SECTION_LABEL = re.compile(rf"(?i)(?:{_alternation(_G['section_labels'])})\s*:\s*")
 _PAGE_LABEL = re.compile(rf"(?i)(?:{_alternation(_G['page_labels'])})\s*:\s*")
+# A word every page (section) label holds, or "" (no shortcut) when they share none.
+_PAGE_LABEL_WORD = "page" if all("page" in p.lower() for p in _G["page_labels"]) else ""
+_SECTION_LABEL_WORD = "section" if all("section" in p.lower() for p in _G["section_labels"]) else ""
 _PAGES_VALUE = re.compile(r"\d[\d\s,\-]*\d|\d")
 _SECTION_TITLES = {" ".join(t.lower().split()): t for t in _G["section_titles"]}
 _MAX_TITLE_PIECES = max((t.count(",") + 1 for t in _SECTION_TITLES), default=1)
@@ -589,6 +596,32 @@ def _parse_block(text: str, item: Item, block_labels) -> None:
 
 # --------------------------------------------------------------------------- guidelines
 
+def _finditer_from(pattern: re.Pattern, text: str, words) -> list[re.Match]:
+    """`list(pattern.finditer(text))` for an ASCII `text` and a case-insensitive `pattern`
+    whose every match (never empty) starts with one of the lower-case `words`: the pattern is
+    tried only where one of the words is (found with `str.find`), not at every character.
+
+    Only for ASCII text: there IGNORECASE matches the ASCII letters of either case and
+    nothing else, as `str.lower` does (elsewhere "\u0131" matches "i", "\u017f" matches "s").
+    """
+    low = text.lower()
+    starts = set()
+    for word in words:
+        pos = low.find(word)
+        while pos >= 0:
+            starts.add(pos)
+            pos = low.find(word, pos + 1)
+    out = []
+    end = 0
+    for pos in sorted(starts):
+        if pos >= end:
+            match = pattern.match(text, pos)
+            if match:
+                out.append(match)
+                end = match.end()
+    return out
+
+
 def _split_sections(value: str) -> list[str]:
     value = value.strip(" .;,")
     if not value:
@@ -623,6 +656,9 @@ def _split_sections(value: str) -> list[str]:
     for section in out:
         if " ".join(section.lower().split()) in _SECTION_TITLES:
             split.append(section)
+        elif ")" not in section:             # no ")" for _AND_CAPITAL to follow
+            if section.strip():
+                split.append(section.strip())
         else:
             split.extend(s.strip() for s in _AND_CAPITAL.split(section) if s.strip())
     return [s.strip(" .") for s in split if s.strip(" .")]
@@ -645,10 +681,17 @@ def _mtus_citation(clause: str, citation: Citation) -> None:
         stop = names[index + 1][1] if index + 1 < len(names) else len(rest)
         tail = rest[name_end:stop]
         if name:
-            citation.guidelines.append("MTUS " + _YEAR_GUIDELINES.sub(r"\1", collapse(name)))
-        page_match = _PAGE_LABEL.search(tail)
+            name = collapse(name)
+            if "Guidelines" in name:         # the word _YEAR_GUIDELINES needs
+                name = _YEAR_GUIDELINES.sub(r"\1", name)
+            citation.guidelines.append("MTUS " + name)
+        # An ASCII tail without the word every page (section) label holds has no such label
+        # (see _finditer_from on IGNORECASE and ASCII): the regex scan is skipped.
+        low = tail.lower() if tail.isascii() else None
+        page_match = _PAGE_LABEL.search(tail) if low is None or _PAGE_LABEL_WORD in low else None
         section_text = tail[: page_match.start()] if page_match else tail
-        label = _SECTION_LABEL.search(section_text)
+        label = (_SECTION_LABEL.search(section_text)
+                 if low is None or _SECTION_LABEL_WORD in low[: len(section_text)] else None)
         if label:
             section_text = section_text[label.end():]
         citation.sections.extend(_split_sections(section_text.strip(" ,.")))
@@ -668,7 +711,10 @@ def parse_citation(text: str) -> Citation:
     2016", "ODG Pain Chapter"] and sections ["Muscle relaxants (for pain)"].
     """
     citation = Citation()
-    leads = list(_CLAUSE_LEAD.finditer(text))
+    if _CLAUSE_LEAD_WORDS is not None and text.isascii():
+        leads = _finditer_from(_CLAUSE_LEAD, text, _CLAUSE_LEAD_WORDS)
+    else:
+        leads = list(_CLAUSE_LEAD.finditer(text))
     for index, lead in enumerate(leads):
         stop = leads[index + 1].start() if index + 1 < len(leads) else len(text)
         clause = text[lead.end():stop].strip()

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import re
+from itertools import chain
 from pathlib import Path
 
 import yaml
@@ -137,6 +138,10 @@ _TRANSLATE = str.maketrans({
 
 _SOFT_HYPHEN_EOL = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# The control characters `_CONTROL` removes (all ASCII), as bytes for an ASCII page; a
+# non-ASCII page drops them in its `translate` (no character of `_TRANSLATE` becomes one).
+_CONTROL_BYTES = bytes(b for b in range(128) if _CONTROL.match(chr(b)))
+_TRANSLATE_AND_CONTROL = {**_TRANSLATE, **dict.fromkeys(_CONTROL_BYTES)}
 
 # --------------------------------------------------------------------------- page furniture
 
@@ -168,11 +173,16 @@ def _clean_page(page: str) -> str:
     if not page.isascii():
         if "\u00ad" in page:
             page = _SOFT_HYPHEN_EOL.sub("-", page)
-        page = page.translate(_TRANSLATE)
-    elif "\x0b" in page:
-        page = page.replace("\x0b", "\n")
-    if not page.replace("\n", "").replace("\t", "").isprintable():
-        page = _CONTROL.sub("", page)
+        page = page.translate(_TRANSLATE_AND_CONTROL)
+    else:
+        if "\x0b" in page:
+            page = page.replace("\x0b", "\n")
+        # Control characters, found with a bytes translate (`str.isprintable` or a regex
+        # looks each character up in turn).
+        data = page.encode("ascii")
+        kept = data.translate(None, _CONTROL_BYTES)
+        if len(kept) != len(data):
+            page = kept.decode("ascii")
     if "\t" in page:
         page = page.replace("\t", " ")
     while "  " in page:                  # a run of n spaces is one after about log2(n) passes
@@ -181,7 +191,14 @@ def _clean_page(page: str) -> str:
         page = page.replace(" \n", "\n")
     if "\n " in page:
         page = page.replace("\n ", "\n")
-    return "\n".join(line for line in page.split("\n") if line).strip(" ")
+    if "\n\n" in page or page[:1] == "\n" or page[-1:] == "\n":      # empty lines
+        page = "\n".join(filter(None, page.split("\n")))
+    return page.strip(" ")
+
+
+def _is_page_word(line: str) -> bool:
+    """A "Page 2 of 5" line."""
+    return bool(line[:2].lower() in _PAGE_WORD_HINTS and _PAGE_WORD.match(line))
 
 
 def _is_number_furniture(line: str) -> bool:
@@ -207,9 +224,11 @@ def _drop_furniture(page_texts: list[str]) -> list[str]:
     pages = []
     for page in page_texts:
         lines = page.split("\n")
-        # "Page 2 of 5" lines go wherever they are.
-        lines = [line for line in lines
-                 if not (line[:2].lower() in _PAGE_WORD_HINTS and _PAGE_WORD.match(line))]
+        # "Page 2 of 5" lines go wherever they are. Only "P" lower-cases to "p", so a line
+        # whose first character is neither "p" nor "P" is none; most pages have no line that
+        # is, and keep their list of lines.
+        if any(line and line[0] in "pP" and _is_page_word(line) for line in lines):
+            lines = [line for line in lines if not _is_page_word(line)]
         pages.append(lines)
 
     if multi:
@@ -243,7 +262,7 @@ def _drop_furniture(page_texts: list[str]) -> list[str]:
                 trimmed.append(page)
             pages = trimmed
 
-    lines = [line for page in pages for line in page]
+    lines = list(chain.from_iterable(pages))
     full = "\n".join(lines)
 
     # A line naming the case number again after the header is a running header.
@@ -267,9 +286,12 @@ def _drop_furniture(page_texts: list[str]) -> list[str]:
             lines = [line for index, line in enumerate(lines) if index not in drop]
             full = "\n".join(lines)
 
-    # Bare numbers that count up one by one through the letter are page numbers.
+    # Bare numbers that count up one by one through the letter are page numbers. A bare
+    # number is a line of at most 9 characters: most letters have none, which `min` tells
+    # without a Python step per line.
     numbered = [(i, int(m.group(1))) for i, line in enumerate(lines)
-                if len(line) <= 9 and (line[:1].isdigit() or line[:1] == "-") and (m := _BARE_NUMBER.match(line))]
+                if len(line) <= 9 and (line[:1].isdigit() or line[:1] == "-") and (m := _BARE_NUMBER.match(line))
+                ] if lines and min(map(len, lines)) <= 9 else []
     if numbered:
         if len(numbered) >= 2 and numbered[0][1] in (1, 2) and all(
                 b[1] == a[1] + 1 for a, b in zip(numbered, numbered[1:])):
