@@ -205,6 +205,37 @@ def test_list_items_split_as_defined():
         assert _split_items(text) == _split_items_by_character(text), text
 
 
+def test_alternations_share_the_left_boundary_and_match_as_before():
+    from engine.extraction.phrases import alternation_source
+    left = r"(?<![\w])"
+    assert alternation_source([left + "a", left + "b", ";", left + "c"]) == \
+        left + "(?:a|b)|(?:;)|" + left + "(?:c)"
+    # every phrase list of the vocabularies: the same matches as the plain alternation
+    neg = yaml.safe_load((ROOT / "rules" / "vocab" / "negation.yaml").read_text(encoding="utf-8"))
+    lists = []
+
+    def collect(value):
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            lists.append(value)
+        elif isinstance(value, dict):
+            for sub in value.values():
+                collect(sub)
+    collect(neg)
+    texts = _letter_sentences()
+    compared = 0
+    for phrases in lists:
+        try:
+            regexes = [compile_phrase(p).regex for p in phrases]
+        except PhraseError:
+            continue                      # a plain regex list (enumeration_regex and the like)
+        plain = re.compile("|".join("(?:" + r + ")" for r in regexes))
+        shared = re.compile(alternation_source(regexes))
+        for text in texts:
+            assert [m.span() for m in shared.finditer(text)] == [m.span() for m in plain.finditer(text)]
+            compared += 1
+    assert compared > 5_000
+
+
 def test_phrase_errors():
     for bad in ("(unclosed", "a | b", "", "closed)"):
         with pytest.raises(PhraseError):

@@ -35,7 +35,7 @@ from pathlib import Path
 import yaml
 
 from ..paths import vocab_dir
-from .phrases import NUM_RE, WORD_RE, Phrase, PhraseError, compile_phrase, tokens
+from .phrases import NUM_RE, WORD_RE, Phrase, PhraseError, alternation_source, compile_phrase, tokens
 
 __all__ = ["extract_facts", "extract_item_facts", "load_vocabulary", "Segment"]
 
@@ -126,7 +126,7 @@ class _Gate:
         self.always = always
         self.first = frozenset(first)
         self.first_prefixes = tuple(sorted(first_prefixes))
-        self.scan = (re.compile("|".join("(?:" + ph.regex + ")" for ph in scanned)) if scanned else None)
+        self.scan = re.compile(alternation_source([ph.regex for ph in scanned])) if scanned else None
         if scanned and len(scanned) == len(phrases):
             self.first = None
 
@@ -212,13 +212,13 @@ def _group_regex(groups: dict[str, list[str]]) -> _Gate:
         compiled = sorted((compile_phrase(p) for p in phrases), key=lambda ph: -len(ph.text))
         every.extend(compiled)
         if compiled:
-            parts.append(f"(?P<{label}>" + "|".join("(?:" + ph.regex + ")" for ph in compiled) + ")")
+            parts.append(f"(?P<{label}>" + alternation_source([ph.regex for ph in compiled]) + ")")
     return _Gate(re.compile("|".join(parts) if parts else r"(?!x)x"), every)
 
 
 def _alternation(phrases: list[str]) -> _Gate:
     compiled = sorted((compile_phrase(p) for p in phrases), key=lambda ph: -len(ph.text))
-    return _Gate(re.compile("|".join("(?:" + ph.regex + ")" for ph in compiled) if compiled else r"(?!x)x"),
+    return _Gate(re.compile(alternation_source([ph.regex for ph in compiled]) if compiled else r"(?!x)x"),
                  compiled)
 
 
@@ -376,7 +376,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
     body, body_names = group_map(neg["body_parts"], "b_")
 
     def anchored(phrases_: list[str]) -> re.Pattern[str]:
-        inner = "|".join("(?:" + compile_phrase(p).regex + ")" for p in phrases_)
+        inner = alternation_source([compile_phrase(p).regex for p in phrases_])
         connective = r"(?:(?:in addition|additionally|furthermore|moreover|also|however|and|but)\s*,?\s*)?"
         return re.compile(r"\s*\W*" + connective + "(?:" + inner + ")")
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["PhraseError", "Phrase", "compile_phrase", "compile_alternation", "tokens"]
+__all__ = ["PhraseError", "Phrase", "compile_phrase", "compile_alternation", "alternation_source", "tokens"]
 
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                 "fifteen sixteen seventeen eighteen nineteen twenty").split()
@@ -34,6 +34,7 @@ NUM_RE = r"(?:#?\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
 SEP = r"[\s,\-\u2010\u2011\u2013\u00ad\ufffe]+"
 HYPHEN = r"[\s\-\u2010\u2011\u2013\u00ad\ufffe]*"
 WORD_RE = re.compile(r"[a-z0-9]+")
+LEFT = r"(?<![\w])"          # the left word boundary a phrase starting with a word opens with
 _GAP_WORD = r"[^\s;]+"
 # Words too frequent in letters to be good triggers: a phrase element made only of them is
 # chosen as the trigger only when the phrase has no better one.
@@ -276,7 +277,7 @@ def compile_phrase(text: str) -> Phrase:
     last = tree[1][-1]
     right = "" if (last[0] == "word" and last[2]) else r"(?![\w])"
     head = text.lstrip()[:1]
-    left = r"(?<![\w])" if (head.isalnum() or head in "(<") else ""
+    left = LEFT if (head.isalnum() or head in "(<") else ""
     regex = left + body + right
     try:
         re.compile(regex)
@@ -286,7 +287,28 @@ def compile_phrase(text: str) -> Phrase:
                   first=_first(tree))
 
 
+def alternation_source(regexes: list[str]) -> str:
+    r"""The source of one pattern matching any of the phrase `regexes`, tried in order. Each run
+    of phrases that open with the left word boundary shares one: `(?<![\w])(?:a|b)` rather than
+    `(?<![\w])a|(?<![\w])b`. The two match the same, but in the first each alternative starts
+    with its first letter, which the regex engine checks before trying the alternative; an
+    alternative that starts with an assertion must be entered at every position tried."""
+    parts: list[str] = []
+    run: list[str] = []
+    for regex in regexes:
+        if regex.startswith(LEFT):
+            run.append(regex[len(LEFT):])
+            continue
+        if run:
+            parts.append(LEFT + "(?:" + "|".join(run) + ")")
+            run = []
+        parts.append("(?:" + regex + ")")
+    if run:
+        parts.append(LEFT + "(?:" + "|".join(run) + ")")
+    return "|".join(parts)
+
+
 def compile_alternation(phrases: list[Phrase]) -> re.Pattern[str]:
     """One pattern matching any of `phrases` (longest alternatives first)."""
     ordered = sorted(phrases, key=lambda p: -len(p.text))
-    return re.compile("|".join("(?:" + p.regex + ")" for p in ordered))
+    return re.compile(alternation_source([p.regex for p in ordered]))
