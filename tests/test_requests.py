@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -375,18 +374,6 @@ def test_outcome_words_do_not_change_the_parse():
     for text, _ in SEED_ITEMS:
         assert {k: v for k, v in parse_request(text + ": Upheld").items() if k != "text"} == \
                {k: v for k, v in parse_request(text).items() if k != "text"}
-
-
-def test_parse_is_fast():
-    texts = [t for t, _ in SEED_ITEMS] + [t for t, _ in KINDS]
-    for t in texts:
-        parse_request(t)
-    start = time.perf_counter()
-    for _ in range(10):
-        for t in texts:
-            parse_request(t)
-    per_item = (time.perf_counter() - start) / (10 * len(texts))
-    assert per_item < 0.002, f"{per_item * 1000:.2f} ms per item"
 
 
 # --------------------------------------------------------------------------- the phrase data
