@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.extraction import facts as fact_extractor
 from engine.extraction import requests as request_parser
 from engine.extraction.letter import parse_letter
 from engine.extraction.literal_gate import Gated, required_literals
@@ -63,6 +64,24 @@ def _item_texts() -> list[str]:
         letter = parse_letter(read_letter(path), path=str(path))
         texts.extend(item.request for item in letter.items)
     return texts
+
+
+def _letter_sentences() -> list[str]:
+    out = []
+    for path in sorted((ROOT / "examples" / "letters").glob("*.txt")):
+        low = read_letter(path).lower()
+        out.extend(low[s:e] for s, e in fact_extractor._split(low))
+    return out
+
+
+def test_gated_fact_patterns_answer_as_the_plain_regex():
+    patterns = [p for p in vars(fact_extractor).values() if isinstance(p, Gated)]
+    assert len(patterns) >= 5
+    for gated in patterns:
+        for text in _letter_sentences():
+            assert [m.span() for m in gated.finditer(text)] == [m.span() for m in gated.regex.finditer(text)]
+            got, want = gated.search(text), gated.regex.search(text)
+            assert (got and got.span()) == (want and want.span()), (gated.pattern, text)
 
 
 def test_gated_request_patterns_answer_as_the_plain_regex():

@@ -35,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from ..paths import vocab_dir
+from .literal_gate import Gated
 from .phrases import NUM_RE, WORD_RE, Phrase, PhraseError, alternation_source, compile_phrase, tokens
 
 __all__ = ["extract_facts", "extract_item_facts", "load_vocabulary", "Segment"]
@@ -779,9 +780,9 @@ def _findings(seg: _Seg, text: str, vocab: Vocabulary, out: dict[str, tuple[int,
 
 # ================================================================== pain scores
 
-_SCORE_RE = re.compile(
+_SCORE_RE = Gated(re.compile(
     r"(?<![\w/.])(?P<a>10|\d(?:\.\d)?)(?:\s*(?:-|to|\u2013)\s*(?P<b>10|\d(?:\.\d)?))?\s*"
-    r"(?:/\s*10(?![\d/])|out\s+of\s+(?:10|ten)\b)")
+    r"(?:/\s*10(?![\d/])|out\s+of\s+(?:10|ten)\b)"))
 
 
 def _pain(seg: _Seg, text: str, vocab: Vocabulary, out: dict) -> None:
@@ -840,12 +841,12 @@ def _set_pain(out: dict, name: str, value: float, seg: _Seg, text: str, sent: _S
 
 # ================================================================== medications
 
-_DURATION_RE = re.compile(
+_DURATION_RE = Gated(re.compile(
     r"\bfor\s+(?:(?:over|more\s+than|at\s+least|approximately|about|nearly|almost|greater\s+than|roughly|"
     r"the\s+past|the\s+last|past|last|a\s+total\s+of|>)\s+)*"
     r"(?P<n>\d+(?:\.\d+)?|" + "|".join(w for w in _NUMBER_WORDS if w not in ("several", "a few")) + r")"
     r"(?:\s*(?:-|to)\s*(?P<n2>\d+))?\s*(?P<unit>days?|weeks?|months?|years?)\b"
-    r"|\bsince\s+(?:at\s+least\s+|about\s+|approximately\s+)?(?P<since>[a-z0-9/,\- ]{4,20})")
+    r"|\bsince\s+(?:at\s+least\s+|about\s+|approximately\s+)?(?P<since>[a-z0-9/,\- ]{4,20})"))
 
 
 def _medications(seg: _Seg, text: str, vocab: Vocabulary, rationale: bool, ref_date,
@@ -997,7 +998,7 @@ def _merge_medication(out: list[dict], index_by_key: dict[str, int], med: dict) 
 # ================================================================== treatments
 
 _COUNT_BEFORE = re.compile(r"(?<![\w\-/.])(" + NUM_RE + r")(?![\w\-/.])")
-_COUNT_SESSIONS = re.compile(r"(?<![\w\-/.])(" + NUM_RE + r")\s+(?:sessions?|visits?|treatments?|times)\b")
+_COUNT_SESSIONS = Gated(re.compile(r"(?<![\w\-/.])(" + NUM_RE + r")\s+(?:sessions?|visits?|treatments?|times)\b"))
 
 
 _YEAR_AFTER_COMMA = re.compile(r",\s*(?:19|20)\d\d(?!\d)")
@@ -1223,7 +1224,7 @@ def _studies(seg: _Seg, sent: _Sentence, text: str, vocab: Vocabulary, words: se
         out.append(entry)
 
 
-_COUNT_HASH = re.compile(r"(?<![\w/])#\s*(\d{1,2})(?![\d/])")
+_COUNT_HASH = Gated(re.compile(r"(?<![\w/])#\s*(\d{1,2})(?![\d/])"))
 
 
 def _treatment_count(item: str, kind_m) -> int | None:
@@ -1548,7 +1549,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
     return out
 
 
-_REQUESTED_DRUG = re.compile(r"\b(?:the|this|these|said)\s+(?:requested\s+|prescribed\s+|current\s+)?(?:medications?|drugs?)\b")
+_REQUESTED_DRUG = Gated(re.compile(r"\b(?:the|this|these|said)\s+(?:requested\s+|prescribed\s+|current\s+)?(?:medications?|drugs?)\b"))
 
 
 def _requested_drug_use(seg: _Seg, text: str, vocab: Vocabulary, ref_date) -> dict | None:
