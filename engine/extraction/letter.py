@@ -16,6 +16,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
+from .literal_gate import Gated
 from .reader import STRUCTURE_FILE, LetterError
 from .reader import STRUCTURE as S
 
@@ -75,6 +76,24 @@ _PROSE_SPECIALTY = re.compile(rf"(?i)\b(?:{_alternation(_CRED_PHRASES['specialty
 _PROSE_SUBSPECIALTY = re.compile(
     rf"(?i)\b(?:{_alternation(_CRED_PHRASES['subspecialty'])})\s+(?P<v>[^,.;]+?)(?=\s+and\s+is\b|\s*[,.;])")
 _PROSE_LICENSURE = re.compile(rf"(?i)\b(?:{_alternation(_CRED_PHRASES['licensure'])})\s+(?P<v>[^.;]+)")
+
+
+def _first_words(phrases) -> list[str] | None:
+    """The lower-case first words of `phrases`: every match of their `_alternation` starts
+    with one of them. None (no shortcut) when a phrase starts with `*`, which matches other
+    words first, or a first word is not ASCII (see `_matches_at_words`)."""
+    words = {p.split()[0].lower() for p in phrases}
+    if "*" in words or not all(w.isascii() for w in words):
+        return None
+    # a word that starts with another one ("states", "state") is found with it
+    return sorted(w for w in words if not any(w != v and w.startswith(v) for v in words))
+
+
+_CREDENTIAL_LABEL_WORDS = _first_words(_CREDENTIAL_FIELD_BY_LABEL)
+_PROSE_WORDS = {"specialty": _first_words(_CRED_PHRASES["specialty"]),
+                "subspecialty": _first_words(_CRED_PHRASES["subspecialty"]),
+                "licensure": _first_words(_CRED_PHRASES["licensure"])}
+
 # The last word of each label ("licensure", "specialty") and of each prose phrase.
 _CREDENTIAL_ANCHORS = sorted({label.split()[-1].split("/")[-1] for label in _CREDENTIAL_FIELD_BY_LABEL})
 _PROSE_ANCHORS = sorted({max(p.lower().split(), key=len) for ps in _CRED_PHRASES.values() for p in ps})
@@ -169,10 +188,16 @@ def has_verdict(text: str) -> bool:
 
 _OUTCOME_ANCHORS = sorted({w.lower()[-4:] for w in _OUTCOME_BY_WORD})   # "held", "rned"
 _LABEL_ANCHORS = sorted({label.lower().split()[-1] for label in _ITEM_FIELD_BY_LABEL})
+_LABEL_COLON = re.compile(r"[ \t]*:")     # what follows an item label's last word
 _HEADING_PHRASES = {name: [" ".join(p.lower().split()) for p in phrases] for name, phrases in S["headings"].items()}
 
 _ABBREVIATIONS = frozenset(a.lower().rstrip(".") for a in S["abbreviations"])
-_SENTENCE_END = re.compile(r"(?P<word>[A-Za-z0-9.#/%-]*)[.!?][\"')\]]*$")
+# The end of a sentence, read backwards from the end of a line (whitespace stripped): closing
+# quotes or brackets, a ".", "!" or "?", and the word before it, as the forward search
+# r"(?P<word>[A-Za-z0-9.#/%-]*)[.!?][\"')\]]*$" finds them (the closers are neither
+# punctuation nor word characters, so the punctuation is the last other character and the
+# word its longest run before it), without that search's retries at every character.
+_SENTENCE_END_REVERSED = re.compile(r"[\"')\]]*[.!?](?P<word>[A-Za-z0-9.#/%-]*)")
 
 _G = S["guideline"]
 _CLAUSE_LEAD = re.compile(rf"(?i)\b(?:{_alternation(_G['clause_lead'])})\s+")
@@ -188,6 +213,8 @@ _PAGE_LABEL = re.compile(rf"(?i)(?:{_alternation(_G['page_labels'])})\s*:\s*")
 # A word every page (section) label holds, or "" (no shortcut) when they share none.
 _PAGE_LABEL_WORD = "page" if all("page" in p.lower() for p in _G["page_labels"]) else ""
 _SECTION_LABEL_WORD = "section" if all("section" in p.lower() for p in _G["section_labels"]) else ""
+_PAGE_LABEL_WORDS = _first_words(_G["page_labels"])
+_SECTION_LABEL_WORDS = _first_words(_G["section_labels"])
 _PAGES_VALUE = re.compile(r"\d[\d\s,\-]*\d|\d")
 _SECTION_TITLES = {" ".join(t.lower().split()): t for t in _G["section_titles"]}
 _MAX_TITLE_PIECES = max((t.count(",") + 1 for t in _SECTION_TITLES), default=1)
@@ -198,7 +225,9 @@ _GUIDELINE_NAME = (
     r"(?:\s*\b(?:19|20)\d\d\b(?:\s+Guidelines\b)?|\s+Guidelines\b|\s+Complaints\b(?:\s+(?:19|20)\d\d\b)?)")
 _NAME_AT_START = re.compile(rf"^\s*(?P<name>{_GUIDELINE_NAME})")
 _NEXT_GUIDELINE = re.compile(rf"(?:,\s*and\s+|,\s*|\s+and\s+)(?P<name>{_GUIDELINE_NAME})(?=\s*(?:,|\.|$|Section|Page|[A-Z]))")
-_MORE_NAMES = re.compile(r"\b(?:19|20)\d\d\b|Guidelines|Complaints")   # another guideline may follow
+# another guideline may follow; skipped (see literal_gate) on text without "19", "20",
+# "guidelines" or "complaints"
+_MORE_NAMES = Gated(re.compile(r"\b(?:19|20)\d\d\b|Guidelines|Complaints"))
 _AND_CAPITAL = re.compile(r"(?<=\))\s+and\s+(?=[A-Z])")
 _YEAR_GUIDELINES = re.compile(r"\b((?:19|20)\d\d)\s+Guidelines\b")
 _MAX_ITEM_LINES = 8
@@ -260,6 +289,10 @@ class Letter:
 
 # --------------------------------------------------------------------------- small helpers
 
+# The ASCII characters other than space and line break that str.split() splits at.
+_OTHER_ASCII_SPACE = tuple(ch for ch in map(chr, range(128)) if ch.isspace() and ch not in " \n")
+
+
 def collapse(text: str) -> str:
     return " ".join(text.split())
 
@@ -304,14 +337,34 @@ class _Doc:
     full pattern only around it keeps a letter's parse within a fraction of a millisecond.
     """
 
-    __slots__ = ("text", "low")
+    __slots__ = ("text", "low", "ascii", "plain")
 
     def __init__(self, text: str):
         self.text = text
+        self.ascii = text.isascii()
         low = text.lower()
         if len(low) != len(text):          # a character whose lower case is longer
             low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         self.low = low
+        self.plain: bool | None = None     # see collapse(); found when first needed
+
+    def collapse(self, start: int, end: int) -> str:
+        """`collapse(self.text[start:end])`.
+
+        In plain text (ASCII, no whitespace but single spaces and single line breaks, as
+        normalised letters usually are) every piece's words are separated by exactly one
+        space or line break: the piece collapses by turning its line breaks into spaces and
+        dropping the one space it may start or end with, with no list of its words. Other
+        text is collapsed word by word.
+        """
+        piece = self.text[start:end]
+        if self.plain is None:
+            text = self.text
+            self.plain = (self.ascii and not any(ch in text for ch in _OTHER_ASCII_SPACE)
+                          and "  " not in text.replace("\n", " "))
+        if self.plain:
+            return piece.replace("\n", " ").strip(" ")
+        return collapse(piece)
 
     def line_start(self, pos: int) -> int:
         return self.text.rfind("\n", 0, pos) + 1
@@ -319,6 +372,16 @@ class _Doc:
     def line_end(self, pos: int) -> int:
         end = self.text.find("\n", pos)
         return len(self.text) if end < 0 else end
+
+    def first_anchor(self, words, start: int, end: int) -> int:
+        """The first position of one of the lower-case `words` in [start, end), or -1."""
+        first = -1
+        low = self.low
+        for word in words:
+            pos = low.find(word, start, end if first < 0 else min(end, first + len(word) - 1))
+            if pos >= 0:
+                first = pos
+        return first
 
     def anchors(self, words, start: int = 0, end: int | None = None) -> list[int]:
         """Sorted positions of the lower-case `words` in [start, end)."""
@@ -334,11 +397,47 @@ class _Doc:
         return found
 
 
+def _matches_at_words(pattern: re.Pattern, text: str, low: str, words, start: int, end: int,
+                      first: bool = False) -> list[re.Match]:
+    """`list(pattern.finditer(text, start, end))` for an ASCII `text` (`low` its lower case)
+    and a case-insensitive `pattern` whose every match (never empty) starts with one of the
+    lower-case `words`: the pattern is tried only where one of the words is (found with
+    `str.find`), not at every character. With `first`, only the first match (that of
+    `pattern.search(text, start, end)`), if any.
+
+    Only for ASCII text: there IGNORECASE matches the ASCII letters of either case and
+    nothing else, as `str.lower` does (elsewhere "\u0131" matches "i", "\u017f" matches "s").
+    """
+    starts = set()
+    for word in words:
+        pos = low.find(word, start, end)
+        while pos >= 0:
+            starts.add(pos)
+            pos = low.find(word, pos + 1, end)
+    out = []
+    stop = start
+    for pos in sorted(starts):
+        if pos >= stop:
+            match = pattern.match(text, pos, end)
+            if match:
+                out.append(match)
+                if first:
+                    break
+                stop = match.end()
+    return out
+
+
+def _search_at_words(pattern: re.Pattern, text: str, low: str, words, start: int, end: int) -> re.Match | None:
+    """`pattern.search(text, start, end)`, on the terms of `_matches_at_words`."""
+    found = _matches_at_words(pattern, text, low, words, start, end, first=True)
+    return found[0] if found else None
+
+
 def _ends_sentence(line: str) -> bool:
-    match = _SENTENCE_END.search(line.rstrip())
+    match = _SENTENCE_END_REVERSED.match(line.rstrip()[::-1])
     if not match:
         return False
-    word = match.group("word").rstrip(".").lower()
+    word = match.group("word")[::-1].rstrip(".").lower()
     return word not in _ABBREVIATIONS
 
 
@@ -365,20 +464,37 @@ def _walk_back(doc: _Doc, pos: int, floor: int) -> int:
 
 def _labels(doc: _Doc, start: int, end: int) -> list[tuple[str, re.Match]]:
     """The item labels ("Claims Administrator guideline:", ...) at line starts in [start, end)."""
+    text = doc.text
+    low = doc.low
+    # A label's match holds its anchor word (its last word) only at its end, right before
+    # `[ \t]*:`; an anchor not followed by a colon ("MTUS guidelines") is in no label.
+    hits = []
+    for word in _LABEL_ANCHORS:
+        pos = low.find(word, start, end)
+        while pos >= 0:
+            after = pos + len(word)
+            if text.startswith(":", after, end) or (
+                    text[after:after + 1] in (" ", "\t") and _LABEL_COLON.match(text, after, end)):
+                hits.append(pos)
+            pos = low.find(word, pos + 1, end)
+    hits.sort()
     out = []
-    seen = set()
-    for pos in doc.anchors(_LABEL_ANCHORS, start, end):
+    tried = set()
+    for pos in hits:
         # The label starts the anchor's line, or the line before when it is broken
-        # ("Claims Administrator" / "guideline: ...").
-        line_start = doc.line_start(pos)
-        for candidate in (line_start, doc.line_start(line_start - 1) if line_start > 0 else -1):
-            if candidate < start or candidate in seen:
-                continue
-            match = _ITEM_LABEL.match(doc.text, candidate, end)
-            if match and match.end() > pos:
-                seen.add(candidate)
-                out.append((_ITEM_FIELD_BY_LABEL[" ".join(match.group("label").lower().split())], match))
+        # ("Claims Administrator" / "guideline: ..."). A line start tried before is skipped:
+        # it gave a label then, or no match reaching past an earlier (so this) anchor.
+        candidate = text.rfind("\n", 0, pos) + 1
+        for _ in range(2):
+            if candidate >= start and candidate not in tried:
+                tried.add(candidate)
+                match = _ITEM_LABEL.match(text, candidate, end)
+                if match and match.end() > pos:
+                    out.append((_ITEM_FIELD_BY_LABEL[" ".join(match.group("label").lower().split())], match))
+                    break
+            if candidate == 0:
                 break
+            candidate = text.rfind("\n", 0, candidate - 1) + 1
     return out
 
 
@@ -388,17 +504,21 @@ def _find_sections(doc: _Doc) -> dict[str, tuple[int, int]]:
     """Heading name -> (start of heading, end of heading) for the first of each."""
     found = {}
     text = doc.text
+    low = doc.low
     for name, pattern in _HEADINGS.items():
         best = None
         for phrase in _HEADING_PHRASES[name]:
-            pos = doc.low.find(phrase)
+            # Once a heading is found at the line start `best.start()`, a phrase can better it
+            # only from an earlier line, so only where it starts before that line start.
+            stop = len(low) if best is None else best.start() + len(phrase) - 1
+            pos = low.find(phrase, 0, stop)
             while pos >= 0:
                 match = pattern.match(text, doc.line_start(pos))
                 if match:
                     if best is None or match.start() < best.start():
                         best = match
                     break
-                pos = doc.low.find(phrase, pos + 1)
+                pos = low.find(phrase, pos + 1, stop)
         if best is None:                     # a heading broken over two lines
             best = pattern.search(text)
         if best is not None:
@@ -423,15 +543,22 @@ def _split_list(value: str) -> list[str]:
 
 def _parse_credentials(doc: _Doc, start: int, end: int, letter: Letter) -> None:
     text = doc.text
-    hits = doc.anchors(_CREDENTIAL_ANCHORS, start, end)
-    labels = list(_CREDENTIAL_LABEL.finditer(text, max(start, doc.line_start(hits[0])), end)) if hits else []
+    hit = doc.first_anchor(_CREDENTIAL_ANCHORS, start, end)
+    labels = []
+    if hit >= 0:
+        # the labels from the line of the first label word on
+        begin = max(start, doc.line_start(hit))
+        if doc.ascii and _CREDENTIAL_LABEL_WORDS is not None:
+            labels = _matches_at_words(_CREDENTIAL_LABEL, text, doc.low, _CREDENTIAL_LABEL_WORDS, begin, end)
+        else:
+            labels = list(_CREDENTIAL_LABEL.finditer(text, begin, end))
     for index, match in enumerate(labels):
         field_name = _CREDENTIAL_FIELD_BY_LABEL[" ".join(match.group("label").lower().split())]
         stop = labels[index + 1].start() if index + 1 < len(labels) else end
         s, e = _strip_span(text, match.end(), stop)
         if s >= e:
             continue
-        value = collapse(text[s:e]).rstrip(".")
+        value = doc.collapse(s, e).rstrip(".")
         if field_name == "licensure" and not letter.licensure:
             letter.licensure = _split_list(value)
             letter.licensure_span = (s, e)
@@ -441,19 +568,27 @@ def _parse_credentials(doc: _Doc, start: int, end: int, letter: Letter) -> None:
         return
     # Older letters: "is Board Certified in X, has a subspecialty in Y and is licensed to
     # practice in A and B."
-    if not doc.anchors(_PROSE_ANCHORS, start, end):
+    if doc.first_anchor(_PROSE_ANCHORS, start, end) < 0:
         return
     region = text[start:end]
+    region_low = doc.low[start:end] if doc.ascii else None
+
+    def search(pattern: re.Pattern, words) -> re.Match | None:
+        """`pattern.search(region)`, tried only at the phrases' first words when it can be."""
+        if region_low is None or words is None:
+            return pattern.search(region)
+        return _search_at_words(pattern, region, region_low, words, 0, len(region))
+
     specialties = []
     spans = []
-    for pattern in (_PROSE_SPECIALTY, _PROSE_SUBSPECIALTY):
-        match = pattern.search(region)
+    for pattern, kind in ((_PROSE_SPECIALTY, "specialty"), (_PROSE_SUBSPECIALTY, "subspecialty")):
+        match = search(pattern, _PROSE_WORDS[kind])
         if match:
             specialties.append(collapse(match.group("v")))
             spans.append((start + match.start("v"), start + match.end("v")))
     if specialties:
         letter.specialty = Part(", ".join(specialties), spans[0][0], spans[-1][1])
-    match = _PROSE_LICENSURE.search(region)
+    match = search(_PROSE_LICENSURE, _PROSE_WORDS["licensure"])
     if match:
         letter.licensure = _split_list(collapse(match.group("v")))
         letter.licensure_span = (start + match.start("v"), start + match.end("v"))
@@ -492,7 +627,7 @@ def _needs_narrative(text: str) -> bool:
 def _item_start(doc: _Doc, end: int, floor: int) -> int:
     text = doc.text
     start = _walk_back(doc, max(end - 1, floor), floor)
-    if _needs_narrative(collapse(text[start:end])):
+    if _needs_narrative(doc.collapse(start, end)):
         # "X was the original request." ended a line: the narrative starts before it.
         found = None
         for match in _PA_ORIGINAL_ANY.finditer(text, floor, start):
@@ -514,7 +649,17 @@ def _outcomes(doc: _Doc, start: int, end: int) -> list[re.Match]:
             continue                                   # the word does not end its line
         line_start = doc.line_start(pos)
         window = max(start, doc.line_start(line_start - 1) if line_start > 0 else 0)
-        match = _OUTCOME.search(text, window, line_end)
+        # A match starts with its separator: spaces or tabs before a ":" or "-". The search
+        # starts at the run of them before the window's first ":" or "-"; none can start
+        # earlier, and the pattern looks at nothing before its start.
+        colon = text.find(":", window, line_end)
+        dash = text.find("-", window, line_end)
+        first = dash if colon < 0 or 0 <= dash < colon else colon
+        if first < 0:
+            continue
+        while first > window and text[first - 1] in " \t":
+            first -= 1
+        match = _OUTCOME.search(text, first, line_end)
         if match and match.start() >= last_end and match.start("word") <= pos < match.end("word"):
             out.append(match)
             last_end = match.end()
@@ -532,7 +677,7 @@ def _find_items(doc: _Doc, body_start: int, body_end: int, warnings: list[str]) 
         if end - start > _MAX_ITEM_CHARS:
             # Too long for an item line: keep the line that holds the outcome's separator.
             start, end = _strip_span(text, max(floor, doc.line_start(end - 1)), end)
-        line_text = collapse(text[start:end])
+        line_text = doc.collapse(start, end)
         if not line_text or _ITEM_LABEL.match(text, start):
             warnings.append(f"an outcome ({match.group('word')}) at offset {match.start('word')} follows no item "
                             "line; ignored")
@@ -565,7 +710,7 @@ def _find_items(doc: _Doc, body_start: int, body_end: int, warnings: list[str]) 
                 start, end = _strip_span(text, start, line_end)
                 while end > start and text[end - 1] in ": ":
                     end -= 1
-                line_text = collapse(text[start:end])
+                line_text = doc.collapse(start, end)
                 if line_text and len(line_text) <= _MAX_ITEM_CHARS:
                     original, authorized, request = _partial(line_text)
                     extra.append(Item(start=start, end=end, text=line_text, request=request or line_text,
@@ -577,11 +722,12 @@ def _find_items(doc: _Doc, body_start: int, body_end: int, warnings: list[str]) 
     for index, item in enumerate(items):
         item.block_end = items[index + 1].start if index + 1 < len(items) else body_end
         after = item.outcome_span[1] if item.outcome_span else item.end
-        _parse_block(text, item, [(n, m) for n, m in labels if after <= m.start() < item.block_end])
+        _parse_block(doc, item, [(n, m) for n, m in labels if after <= m.start() < item.block_end])
     return items
 
 
-def _parse_block(text: str, item: Item, block_labels) -> None:
+def _parse_block(doc: _Doc, item: Item, block_labels) -> None:
+    text = doc.text
     labels = []
     for name, match in block_labels:
         if all(name != seen for seen, _ in labels):
@@ -589,7 +735,7 @@ def _parse_block(text: str, item: Item, block_labels) -> None:
     for index, (name, match) in enumerate(labels):
         stop = labels[index + 1][1].start() if index + 1 < len(labels) else item.block_end
         start, stop = _strip_span(text, match.end(), stop)
-        setattr(item, name, Part(collapse(text[start:stop]), start, stop))
+        setattr(item, name, Part(doc.collapse(start, stop), start, stop))
     if item.reviewer_guideline is not None:
         item.citation = parse_citation(item.reviewer_guideline.text)
 
@@ -604,22 +750,7 @@ def _finditer_from(pattern: re.Pattern, text: str, words) -> list[re.Match]:
     Only for ASCII text: there IGNORECASE matches the ASCII letters of either case and
     nothing else, as `str.lower` does (elsewhere "\u0131" matches "i", "\u017f" matches "s").
     """
-    low = text.lower()
-    starts = set()
-    for word in words:
-        pos = low.find(word)
-        while pos >= 0:
-            starts.add(pos)
-            pos = low.find(word, pos + 1)
-    out = []
-    end = 0
-    for pos in sorted(starts):
-        if pos >= end:
-            match = pattern.match(text, pos)
-            if match:
-                out.append(match)
-                end = match.end()
-    return out
+    return _matches_at_words(pattern, text, text.lower(), words, 0, len(text))
 
 
 def _split_sections(value: str) -> list[str]:
@@ -682,16 +813,24 @@ def _mtus_citation(clause: str, citation: Citation) -> None:
         tail = rest[name_end:stop]
         if name:
             name = collapse(name)
-            if "Guidelines" in name:         # the word _YEAR_GUIDELINES needs
+            # "Guidelines" and a year's "19" or "20": the text _YEAR_GUIDELINES needs
+            if "Guidelines" in name and ("19" in name or "20" in name):
                 name = _YEAR_GUIDELINES.sub(r"\1", name)
             citation.guidelines.append("MTUS " + name)
         # An ASCII tail without the word every page (section) label holds has no such label
         # (see _finditer_from on IGNORECASE and ASCII): the regex scan is skipped.
+        # In an ASCII tail a label is looked for only where its first word is.
         low = tail.lower() if tail.isascii() else None
-        page_match = _PAGE_LABEL.search(tail) if low is None or _PAGE_LABEL_WORD in low else None
+        if low is not None and _PAGE_LABEL_WORDS is not None:
+            page_match = _search_at_words(_PAGE_LABEL, tail, low, _PAGE_LABEL_WORDS, 0, len(tail))
+        else:
+            page_match = _PAGE_LABEL.search(tail) if low is None or _PAGE_LABEL_WORD in low else None
         section_text = tail[: page_match.start()] if page_match else tail
-        label = (_SECTION_LABEL.search(section_text)
-                 if low is None or _SECTION_LABEL_WORD in low[: len(section_text)] else None)
+        if low is not None and _SECTION_LABEL_WORDS is not None:
+            label = _search_at_words(_SECTION_LABEL, section_text, low, _SECTION_LABEL_WORDS, 0, len(section_text))
+        else:
+            label = (_SECTION_LABEL.search(section_text)
+                     if low is None or _SECTION_LABEL_WORD in low[: len(section_text)] else None)
         if label:
             section_text = section_text[label.end():]
         citation.sections.extend(_split_sections(section_text.strip(" ,.")))
