@@ -3,6 +3,7 @@
     read_letter(path) -> str                      normalised text (evidence offsets refer to it)
     extract_case(path, mode="summary") -> dict     the case, valid under the case schema
     extract_text(text, *, source=None, mode="summary") -> dict
+    read_text(text, section="summary") -> dict    the facts of any clinical passage
     LetterError(path, code, message)              a ValueError; codes letter_not_found,
                                                   letter_empty, letter_binary,
                                                   letter_unreadable, not_a_letter
@@ -15,6 +16,7 @@ from __future__ import annotations
 from .letter import Citation, Item, Letter, parse_citation, parse_letter
 from .pipeline import EXTRACTOR, MODES, build_case, extract_case, extract_text
 from .reader import LetterError, normalise_text, read_letter
+from .reading import read_text
 
 __all__ = [
     "EXTRACTOR",
@@ -30,4 +32,5 @@ __all__ = [
     "parse_citation",
     "parse_letter",
     "read_letter",
+    "read_text",
 ]

@@ -1,0 +1,24 @@
+"""engine.extraction.read_text: the facts of any clinical passage."""
+import pytest
+
+from engine.extraction import read_text
+
+
+def test_summary_passage_gives_case_facts_with_offsets_into_the_passage():
+    text = "The patient is a 45 year old male. Straight leg raise is positive on the left."
+    facts = read_text(text)
+    assert facts["patient"]["age"]["value"] == 45
+    ev = facts["findings"]["radiculopathy_on_exam"]["evidence"]
+    assert text[ev["start"]:ev["end"]] == ev["quote"]
+
+
+def test_rationale_passage_gives_findings_only():
+    facts = read_text("There is no documentation of functional improvement.", section="rationale")
+    assert facts["findings"]["functional_improvement"]["status"] == "not_documented"
+    assert "patient" not in facts
+
+
+def test_unknown_section_is_an_error_and_empty_text_has_no_facts():
+    with pytest.raises(ValueError, match="unknown section"):
+        read_text("text", section="plan")
+    assert read_text("   ") == {}
