@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--mode", choices=["summary", "full"], default="full")
     extract.add_argument("-o", "--output", metavar="CASE.json", help="write the case here instead of printing it")
 
+    read = sub.add_parser("read", help="print the facts of a clinical passage (any text, not only IMR letters) as JSON")
+    read.add_argument("file", metavar="FILE", help="a .txt or .pdf file, or - for standard input")
+    read.add_argument("--section", choices=["summary", "rationale"], default="summary",
+                      help="read it as a record of the patient (default) or as a reviewer's rationale")
+
     validate = sub.add_parser("validate", help="validate a case JSON against the case schema")
     validate.add_argument("cases", nargs="+", metavar="CASE.json")
 
@@ -88,7 +93,7 @@ def run(argv, stdout, stderr) -> int:
         print(f"mtus-engine {__version__}", file=stdout)
         return EXIT_OK
     handlers = {"check": _check, "extract": _extract, "validate": _validate, "eval": _eval, "rules": _rules,
-                "audit": _audit}
+                "audit": _audit, "read": _read}
     if args.command not in handlers:
         parser.print_help(stdout)
         return EXIT_USAGE
@@ -186,6 +191,22 @@ def _extract(args, stdout, stderr) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         stdout.write(text)
+    return EXIT_OK
+
+
+def _read(args, stdout, stderr) -> int:
+    from .extraction import LetterError, read_text
+    from .extraction.reader import normalise_text, read_letter
+    from .report import to_json
+    if args.file == "-":
+        text = normalise_text(sys.stdin.read())
+    else:
+        try:
+            text = read_letter(args.file)
+        except LetterError as err:
+            print(_input_error(err), file=stderr)
+            return EXIT_BAD_INPUT
+    stdout.write(to_json(read_text(text, section=args.section)))
     return EXIT_OK
 
 

@@ -22,3 +22,18 @@ def test_unknown_section_is_an_error_and_empty_text_has_no_facts():
     with pytest.raises(ValueError, match="unknown section"):
         read_text("text", section="plan")
     assert read_text("   ") == {}
+
+
+def test_mtus_read_prints_the_facts_of_a_file_and_names_a_missing_one(tmp_path, capsys):
+    """GIVEN a passage in a file WHEN `mtus read` runs THEN its findings are printed as JSON;
+    a missing file exits 3 with the file named."""
+    import json
+
+    from engine.cli import main
+    note = tmp_path / "note.txt"
+    note.write_text("There is no documentation of functional improvement.", encoding="utf-8")
+    assert main(["read", "--section", "rationale", str(note)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["findings"]["functional_improvement"]["status"] == "not_documented"
+    assert main(["read", str(tmp_path / "absent.txt")]) == 3
+    assert "absent.txt" in capsys.readouterr().err
