@@ -122,7 +122,7 @@ def test_wildcard_trigger_is_the_longest_part_of_the_word():
 
 
 def _letter_sentences() -> list[str]:
-    from engine.extraction.facts import _split
+    from engine.extraction.sentences import split_sentences as _split
     out = []
     for path in sorted((ROOT / "examples" / "letters").glob("*.txt")):
         low = path.read_text(encoding="utf-8").lower()
@@ -133,7 +133,8 @@ def _letter_sentences() -> list[str]:
 def test_gates_find_what_their_plain_pattern_finds():
     # a gate skips sentences without its trigger words and tries its pattern only where a first
     # word stands: the first match must be the one a plain search finds, in every sentence
-    from engine.extraction.facts import _Gate, tokens
+    from engine.extraction.gates import Gate as _Gate
+    from engine.extraction.phrases import tokens
     vocab = load_vocabulary()
     gates = [g for g in vars(vocab).values() if isinstance(g, _Gate)]
     gates += [cp.gate for cp in vocab.phrases] + [g for _, g in vocab.dx_tags]
@@ -151,7 +152,7 @@ def test_gates_find_what_their_plain_pattern_finds():
 
 
 def test_trigger_indexes_leave_out_only_what_cannot_match():
-    from engine.extraction.facts import tokens
+    from engine.extraction.phrases import tokens
     vocab = load_vocabulary()
     lists = [(vocab.phrase_index, [cp.gate for cp in vocab.phrases]),
              (vocab.dx_tag_index, [gate for _, gate in vocab.dx_tags])]
@@ -194,7 +195,7 @@ def _split_items_by_character(text: str) -> list[tuple[int, int]]:
 
 def test_list_items_split_as_defined():
     import random
-    from engine.extraction.facts import _split_items
+    from engine.extraction.treatments import split_items as _split_items
     assert _split_items("physical therapy, chiropractic (x 6, 2014), and acupuncture") == [(0, 16), (18, 42), (48, 59)]
     pieces = ["pt", "a", ",", ";", " and ", "and", " ", "(", ")", "[", "]", ", 2014", ",2019", ", and ", " or ",
               "\n", ", or", "band", " and\n"]

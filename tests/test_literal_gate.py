@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.extraction import facts as fact_extractor
+from engine.extraction import medications, pain, sentences, treatments
 from engine.extraction import requests as request_parser
 from engine.extraction.letter import parse_letter
 from engine.extraction.literal_gate import Gated, required_literals
@@ -70,12 +70,12 @@ def _letter_sentences() -> list[str]:
     out = []
     for path in sorted((ROOT / "examples" / "letters").glob("*.txt")):
         low = read_letter(path).lower()
-        out.extend(low[s:e] for s, e in fact_extractor._split(low))
+        out.extend(low[s:e] for s, e in sentences.split_sentences(low))
     return out
 
 
 def test_gated_fact_patterns_answer_as_the_plain_regex():
-    patterns = [p for p in vars(fact_extractor).values() if isinstance(p, Gated)]
+    patterns = [p for module in (pain, medications, treatments) for p in vars(module).values() if isinstance(p, Gated)]
     assert len(patterns) >= 5
     for gated in patterns:
         for text in _letter_sentences():
