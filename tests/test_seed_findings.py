@@ -76,7 +76,9 @@ SEEDS = {
         "age": 47, "sex": None, "injury_date": "2007-07-09",
         "pain": {"without_meds": 8, "with_meds": 4},
         "medications": {"hydrocodone/acetaminophen": "current", "eszopiclone": "current", "clonazepam": "current"},
-        "summary_findings": {"uds_performed": PRESENT, "uds_consistent": PRESENT, "surgery_planned": PRESENT},
+        # "8/10 without medications and 4/10 with medications": relief computed from the scores
+        "summary_findings": {"uds_performed": PRESENT, "uds_consistent": PRESENT, "surgery_planned": PRESENT,
+                             "pain_relief": PRESENT},
         "items": [
             {"findings": {"acute_exacerbation": PRESENT, "surgery_planned": PRESENT, "uds_performed": PRESENT,
                           "uds_consistent": PRESENT, "aberrant_behavior": ABSENT},
@@ -103,7 +105,8 @@ SEEDS = {
         "medications": {"zolpidem": "current", "ibuprofen": "current", "omeprazole": "current",
                         "pregabalin": "current", "hydrocodone/acetaminophen": "current",
                         "tizanidine": "current", "diazepam": "current"},
-        "summary_findings": {"pain_relief": PRESENT},             # "reports excellent relief"
+        # "reports excellent relief since his injections": the relief, and care that helped
+        "summary_findings": {"pain_relief": PRESENT, "conservative_care_failed": ABSENT},
         "items": [
             {"findings": {"pain_relief": ND, "functional_improvement": ND}, "durations": {}},
             {"findings": {"acute_exacerbation": ABSENT, "muscle_spasm": ABSENT, "myofascial_pain": ND},

@@ -1,49 +1,326 @@
-"""The context of a match in its sentence: the negation that governs it."""
+"""The context of a mention in its sentence: what the sentence asserts about it.
+
+Stage: extraction, between sentences and findings. In the manner of ConText / NegEx, a sentence
+is cut into clauses and its triggers are found once (rules/vocab/negation.yaml `context`); a
+mention (a concept phrase, a drug, a treatment at [start, end) of the sentence's clean text)
+then gets an `Assertion`:
+
+| kind         | status         | meaning                                                      |
+|--------------|----------------|--------------------------------------------------------------|
+| affirmed     | present        | the text says it is so                                       |
+| negated      | absent         | the text says it is not so (the patient, an examination, a test) |
+| lacking      | not_documented | the text says the record does not show it                    |
+| hypothetical | None           | a condition ("if", "in the event of", "would be justified")  |
+| other        | None           | about someone else (family history, a spouse, a coworker)    |
+| planned      | None           | ordered, requested, planned or the purpose of a test, not done |
+| historical   | None           | a remote past, for a concept about the present               |
+| reported     | None           | a symptom told by the patient, for a concept needing a sign  |
+| suspected    | None           | a possibility, for a concept that is not itself a suspicion  |
+
+A trigger governs a mention when it is in the mention's clause, before it (`forward`) or after
+it (`backward`) within its scope in words, with no terminator in between; a trigger inside the
+matched span governs too, unless its words are the phrase's own ("reflex ... absent"). When
+several govern, the first kind of `precedence` wins. Guideline sentences never reach here
+(sentences.sentence_kind). Nothing here raises for odd text.
+"""
 from __future__ import annotations
 
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from .phrases import WORD_RE
 from .sentences import Sentence, clean_text, sentence_index, sentence_words, word_count
 from .vocabulary import Vocabulary
 
+__all__ = ["Assertion", "assert_mention", "negation_of", "NOT_A_FACT"]
 
-def sentence_cues(sent: Sentence, vocab: Vocabulary) -> dict:
-    if sent.cues is None:
-        text = clean_text(sent, vocab)
-        words = sentence_words(sent)
-        index = sentence_index(sent, vocab)
-        sent.cues = {
-            "nd": [(m.start(), m.end()) for m in vocab.nd_cue.finditer(text, words=words, index=index)],
-            "absent": [(m.start(), m.end()) for m in vocab.absent_cue.finditer(text, words=words, index=index)],
-            "breaks": [(m.start(), m.end()) for m in vocab.breaker.finditer(text, words=words, index=index)],
-        }
-    return sent.cues
+# Strength and reflex grades are examination findings: "4/5", "4+/5", "1+", "trace".
+_GRADE = re.compile(r"(?<![\w/])(?:[0-5][+-]?/5|[0-4]\+)(?![\w/])")
+# An enumeration inside a sentence ("1) ... 2) ...") starts a clause.
+_ENUMERATION = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-h])\)\s")
+_YEAR = re.compile(r"(?<![\w/.-])(19[5-9]\d|20[0-4]\d)(?![\w/-])")
+_DATE = re.compile(r"(?<![\w/.-])(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?![\w/-])")
+_RELATIVE = re.compile(r"\s*,?\s*(?:which|who|whose|where)\b")
+_IF_WHETHER = re.compile(r"(?:if|whether)\b")
+# "no pain ratings ... are documented": a "no" with a record verb after the mention is a gap
+_RECORD_VERB = re.compile(r"\b(?:is|are|was|were|has been|have been)\s+(?:documented|recorded|noted|provided|given|"
+                          r"reported|mentioned|described|specified|included|available|submitted|found in the records?)\b")
+
+STATUS = {"affirmed": "present", "negated": "absent", "lacking": "not_documented", "resolved": "absent"}
+# Words a cue shares with any phrase; a cue inside a match counts only if some other word of
+# it is not the phrase's own ("sensation ... is absent": "absent" is the phrase's, "is" is no cue).
+_FUNCTION_WORDS = frozenset("a an the is are was were be been being has have had do does did of to in on at by for "
+                            "with it its this that".split())
+NOT_A_FACT = ("hypothetical", "other", "planned", "historical", "reported", "suspected")
+
+
+@dataclass(frozen=True)
+class Assertion:
+    kind: str                              # see the module docstring
+    cue: tuple[int, int] | None = None     # the deciding trigger's span in the clean text
+    governing: frozenset[str] = frozenset()  # every kind of trigger that governs the mention
+
+    @property
+    def status(self) -> str | None:
+        """present / absent / not_documented, or None when the mention is not a patient fact."""
+        return STATUS.get(self.kind)
+
+
+@dataclass(frozen=True)
+class _Cue:
+    cls: str
+    direction: str
+    scope: int
+    start: int
+    end: int
+    at_clause_start: int | None
+
+
+@dataclass
+class _Context:
+    text: str
+    clauses: list[tuple[int, int]]
+    relative: list[bool]                         # the clause opens with "which", "who", ...
+    starts: list[int]
+    cues: list[_Cue]
+    terminators: list[tuple[int, int]]
+    grades: list[int]
+    resolutions: list[tuple[int, int]] = field(default_factory=list)
+    old: dict = field(default_factory=dict)          # reference year -> spans of older dates
+
+
+def _clauses(text: str, breaks: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[bool]]:
+    spans = []
+    relative = [False]
+    cursor = 0
+    for b_start, b_end in sorted(breaks):
+        if b_start < cursor:
+            continue
+        spans.append((cursor, b_start))
+        relative.append(_RELATIVE.match(text, b_start) is not None)
+        # the next clause starts at the break's words ("and the interossei are weak" keeps its
+        # subject); only a punctuation mark is left out
+        cursor = b_start + 1 if text[b_start] in ",;:" else b_start
+    spans.append((cursor, len(text)))
+    return spans, relative
+
+
+def _next_word(text: str, at: int) -> str:
+    m = WORD_RE.search(text, at)
+    return m.group(0) if m else ""
+
+
+def _old(year: int, ref_year: int | None) -> bool:
+    return ref_year is not None and year < ref_year - 1
+
+
+def _context(sent: Sentence, vocab: Vocabulary) -> _Context:
+    cached = sent.cues
+    if cached is not None:
+        return cached
+    text = clean_text(sent, vocab)
+    words = sentence_words(sent)
+    index = sentence_index(sent, vocab)
+    cv = vocab.context
+    breaks = [(m.start(), m.end()) for m in cv.breaks.finditer(text, words=words, index=index)]
+    breaks += [(m.start(), m.end()) for m in _ENUMERATION.finditer(text) if m.start() > 0]
+    clauses, relative = _clauses(text, breaks)
+    pseudo = [(m.start(), m.end()) for m in cv.pseudo.finditer(text, words=words, index=index)]
+    cues: list[_Cue] = []
+    for tl in cv.triggers:
+        for m in tl.gate.finditer(text, words=words, index=index):
+            if tl.not_before and _next_word(text, m.end()) in tl.not_before:
+                continue
+            if tl.cls in ("negated", "lacking") and any(a <= m.start() and m.end() <= b for a, b in pseudo):
+                continue
+            cues.append(_Cue(tl.cls, tl.direction, tl.scope, m.start(), m.end(), tl.at_clause_start))
+    # a cue inside a longer cue of another class is part of it ("no" in "no documentation of")
+    cues = [c for c in cues if not any(o is not c and o.cls != c.cls and o.start <= c.start and c.end <= o.end
+                                       and (o.end - o.start) > (c.end - c.start) for o in cues)]
+    cues = [_reclassify(c, text, clauses, cv, words, index) for c in cues]
+    # "unclear whether", "not documented if": the condition is what the record lacks
+    cues = [c for c in cues if not (c.cls == "hypothetical" and _IF_WHETHER.match(text, c.start) and any(
+        o.cls == "lacking" and o.end <= c.start and word_count(text[o.end:c.start]) <= 2 for o in cues))]
+    cues.sort(key=lambda c: (c.start, c.end))
+    terminators = [(m.start(), m.end()) for m in cv.terminators.finditer(text, words=words, index=index)]
+    ctx = _Context(text, clauses, relative, [s for s, _ in clauses], cues, terminators,
+                   [m.start() for m in _GRADE.finditer(text)])
+    ctx.resolutions = [(m.start(), m.end()) for m in cv.anaphoric_resolution.finditer(text, words=words, index=index)]
+    sent.cues = ctx
+    return ctx
+
+
+_PATIENT_SUBJECT = re.compile(r"\s*(?:(?:and|but|however|,)\s*)*(?:he|she|they|the patient|the injured worker|the claimant|"
+                              r"the applicant|the employee)\s+(?:also\s+|still\s+)?$")
+
+
+def _reclassify(cue: _Cue, text: str, clauses, cv, words, index) -> _Cue:
+    """A negation about the record is a gap; a gap after a test result is a negative result; a
+    "does not describe" whose subject is the patient is the patient's own denial."""
+    if cue.cls not in ("negated", "lacking"):
+        return cue
+    cs = next((s for s, e in reversed(clauses) if s <= cue.start), 0)
+    before = text[cs:cue.start]
+    if cue.cls == "lacking" and _PATIENT_SUBJECT.match(before) and text.startswith(("does not", "did not", "do not"), cue.start):
+        return _Cue("negated", cue.direction, 8, cue.start, cue.end, cue.at_clause_start)
+    if cue.cls == "negated" and cue.direction != "backward" and word_count(before) <= 6 and \
+            cv.record_subjects.search(before, words=words) is not None:
+        return _Cue("lacking", cue.direction, max(cue.scope, 12), cue.start, cue.end, cue.at_clause_start)
+    if cue.cls == "lacking" and cue.direction == "forward" and text.startswith(("no ", "without "), cue.start) and \
+            not text.startswith("that", cue.end + 1) and cv.result_context.search(before, words=words) is not None:
+        return _Cue("negated", cue.direction, cue.scope, cue.start, cue.end, cue.at_clause_start)
+    return cue
+
+
+def _old_dates(ctx: _Context, ref_year: int | None) -> list[tuple[int, int]]:
+    """Spans of years and dates more than a year before `ref_year` (the letter's now)."""
+    if ref_year is None:
+        return []
+    found = ctx.old.get(ref_year)
+    if found is None:
+        found = []
+        for m in _YEAR.finditer(ctx.text):
+            if _old(int(m.group(1)), ref_year):
+                found.append((m.start(), m.end()))
+        for m in _DATE.finditer(ctx.text):
+            year = int(m.group(3))
+            if year < 100:
+                year += 2000 if year <= 40 else 1900
+            if _old(year, ref_year):
+                found.append((m.start(), m.end()))
+        ctx.old[ref_year] = found
+    return found
+
+
+def crosses_clauses(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> bool:
+    """Whether [start, end) runs over a clause break: a phrase whose gap spans two clauses
+    ("in the hand, and the interossei are weak") is not one statement."""
+    ctx = _context(sent, vocab)
+    return _clause_of(ctx, start) != _clause_of(ctx, max(start, end - 1))
+
+
+def clause_span(sent: Sentence, offset: int, vocab: Vocabulary) -> tuple[int, int]:
+    """The clause of the sentence's clean text that holds `offset`."""
+    ctx = _context(sent, vocab)
+    return ctx.clauses[_clause_of(ctx, offset)]
+
+
+def _clause_of(ctx: _Context, offset: int) -> int:
+    return max(0, bisect.bisect_right(ctx.starts, offset) - 1)
+
+
+def _blocked(ctx: _Context, lo: int, hi: int) -> bool:
+    return any(lo <= a and b <= hi for a, b in ctx.terminators)
+
+
+def _governs(ctx: _Context, cue: _Cue, start: int, end: int, cs: int, ce: int, literals: frozenset[str]) -> bool:
+    text = ctx.text
+    if start <= cue.start and cue.end <= end:
+        own = set(WORD_RE.findall(text[cue.start:cue.end])) - _FUNCTION_WORDS
+        return not own <= literals
+    if cue.start < start < cue.end and cue.direction != "backward":
+        # "undermined the suspicion of" around the phrase's "suspicion of": the cue opens it
+        return not set(WORD_RE.findall(text[cue.start:start])) <= literals
+    if cue.at_clause_start is not None and word_count(text[cs:cue.start]) > cue.at_clause_start:
+        return False
+    if cue.end <= start and cue.start >= cs and cue.direction in ("forward", "both"):
+        return word_count(text[cue.end:start]) <= cue.scope and not _blocked(ctx, cue.end, start)
+    if cue.start >= end and cue.end <= ce and cue.direction in ("backward", "both"):
+        return word_count(text[end:cue.start]) <= cue.scope and not _blocked(ctx, end, cue.start)
+    return False
+
+
+def assert_mention(sent: Sentence, start: int, end: int, vocab: Vocabulary, *, concept: str | None = None,
+                   literals: frozenset[str] = frozenset(), ref_year: int | None = None) -> Assertion:
+    """The assertion the sentence makes about the mention at [start, end) of its clean text."""
+    ctx = _context(sent, vocab)
+    ci = _clause_of(ctx, start)
+    cs = ctx.clauses[ci][0]
+    ce = ctx.clauses[_clause_of(ctx, max(start, end - 1))][1]
+    found: dict[str, tuple[int, int]] = {}
+    for cue in ctx.cues:
+        if cue.start > ce:
+            break
+        if cue.cls in ("historical", "present", "exam") or cue.cls in found:
+            continue
+        if _governs(ctx, cue, start, end, cs, ce, literals):
+            found[cue.cls] = (cue.start, cue.end)
+    text = ctx.text
+    # a relative clause is about its antecedent ("her husband, who is homebound")
+    if "other" not in found and ctx.relative[ci]:
+        ps, pe = ctx.clauses[ci - 1]
+        for cue in ctx.cues:
+            if cue.cls == "other" and ps <= cue.start and cue.end <= pe and word_count(text[cue.end:pe]) <= 4:
+                found["other"] = (cue.start, cue.end)
+    # "...; the repeat study showed that it had regressed completely"
+    if "resolved" not in found:
+        for a, b in ctx.resolutions:
+            if a >= ce:
+                found["resolved"] = (a, b)
+                break
+    if "negated" in found and "lacking" not in found and found["negated"][1] <= start and \
+            _RECORD_VERB.search(text, end, ce) is not None:
+        found["lacking"] = found.pop("negated")
+    # "There is no evidence that ... the section which recommends functional goals": the gap
+    # in the record is the statement; what it names inside is not a plan
+    if "lacking" in found and "planned" in found and found["lacking"][0] < found["planned"][0]:
+        del found["planned"]
+    governing = frozenset(found)
+    if concept is not None:
+        if concept in vocab.current and "historical" not in found:
+            present = any(c.cls == "present" and cs <= c.start < ce for c in ctx.cues)
+            if not present:
+                old = _old_dates(ctx, ref_year)
+                past = next(((c.start, c.end) for c in ctx.cues if c.cls == "historical"), None) or \
+                    (old[0] if old else None)
+                if past is not None:
+                    found["historical"] = past
+        if concept in vocab.needs_sign and "reported" in found:
+            if any(c.cls == "exam" and cs <= c.start < ce for c in ctx.cues) or \
+                    any(cs <= g < ce for g in ctx.grades):
+                del found["reported"]
+        elif "reported" in found:
+            del found["reported"]
+        if concept in vocab.plans:
+            found.pop("planned", None)
+        if concept in vocab.suspicion:
+            found.pop("suspected", None)
+            found.pop("planned", None)      # "an MRI requested to rule out a tear": the tear is suspected
+    else:
+        found.pop("reported", None)
+    for kind in vocab.context.precedence:
+        if kind in found:
+            return Assertion(kind, found[kind], governing)
+    return Assertion("affirmed", None, governing)
+
+
+def sign_result(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> bool:
+    """Whether the clause of a named test gives a positive result near it ("Spurling's test is
+    positive on the left", "foraminal compression reproduced his arm pain")."""
+    ctx = _context(sent, vocab)
+    cs, ce = ctx.clauses[_clause_of(ctx, start)]
+    text = ctx.text
+    for m in vocab.context.sign_results.finditer(text[cs:ce]):
+        a, b = cs + m.start(), cs + m.end()
+        if (b <= start and word_count(text[b:start]) <= 4) or (a >= end and word_count(text[end:a]) <= 8) \
+                or (start <= a and b <= end):
+            return True
+    return False
+
+
+def exam_context(sent: Sentence, vocab: Vocabulary) -> bool:
+    """Whether the sentence speaks of an examination or a test (a grade such as 4/5 counts)."""
+    ctx = _context(sent, vocab)
+    return bool(ctx.grades) or any(c.cls == "exam" for c in ctx.cues)
 
 
 def negation_of(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> tuple[str | None, int]:
-    """The negation governing the span [start, end) of a sentence: ("not_documented" | "absent"
-    | None, offset where the governing cue starts, or `start`)."""
-    text = clean_text(sent, vocab)
-    cues = sentence_cues(sent, vocab)
-    clause_start = 0
-    clause_end = len(text)
-    for b_start, b_end in cues["breaks"]:
-        if b_end <= start:
-            clause_start = max(clause_start, b_end)
-        elif b_start >= end:
-            clause_end = min(clause_end, b_start)
-            break
-    for c_start, c_end in cues["nd"]:
-        if c_start >= clause_start and c_end <= start and word_count(text[c_end:start]) <= vocab.scope["not_documented"]:
-            return "not_documented", c_start
-    tail = text[end:clause_end]
-    post = vocab.post_cue.search(tail, words=sentence_words(sent))
-    if post is not None and word_count(tail[:post.start()]) > vocab.scope["post"]:
-        post = None
-    if post is not None and post.group("nd"):
-        # "no exceptional factors noted within the documentation": a statement about the record
-        return "not_documented", start
-    for c_start, c_end in cues["absent"]:
-        if c_start >= clause_start and c_end <= start and word_count(text[c_end:start]) <= vocab.scope["absent"]:
-            return "absent", c_start
-    if post is not None:
-        return "absent", start
-    return None, start
+    """The negation governing [start, end): ("not_documented" | "absent" | None, where the
+    deciding cue starts, or `start`). A mention about someone else or a hypothetical counts as
+    negated here: the callers (medications, treatments) keep only plain statements."""
+    assertion = assert_mention(sent, start, end, vocab)
+    if assertion.kind in ("affirmed", "planned", "suspected", "historical"):
+        return None, start
+    cue = assertion.cue[0] if assertion.cue else start
+    return ("not_documented" if assertion.kind == "lacking" else "absent"), cue

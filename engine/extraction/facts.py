@@ -27,12 +27,13 @@ from __future__ import annotations
 
 from .dates import DATE_RE, date_from
 from .diagnoses import read_diagnoses
-from .findings import finish_findings, read_findings
+from .findings import Findings, read_findings
 from .gates import clear_positions
 from .phrases import tokens
 from .medications import read_medications, requested_drug_use
-from .pain import finish_pain, read_pain
+from .pain import finish_pain, read_pain, read_pain_response
 from .patient import read_injury, read_patient
+from .responses import read_responses
 from .sentences import Seg, Segment, prepare_segments
 from .treatments import read_treatments
 from .vocabulary import default_vocabulary, load_vocabulary
@@ -83,8 +84,9 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
     med_index: dict[str, int] = {}
     treatments: list[dict] = []
     pain: dict = {}
-    found: dict[str, tuple[int, dict]] = {}
+    found = Findings()
     ref_date = _lazy(lambda: _reference_date(segs))
+    _set_ref_year(segs, ref_date())
     for seg in segs:
         if seg.name == "summary":
             read_diagnoses(seg, text, vocab, diagnoses)
@@ -92,6 +94,8 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         read_treatments(seg, text, vocab, treatments)
         read_pain(seg, text, vocab, pain)
         read_findings(seg, text, vocab, found)
+        read_responses(seg, text, vocab, found, treatments)
+        read_pain_response(seg, text, vocab, found)
     for diagnosis in diagnoses:
         label_low = diagnosis["text"].lower()
         for bm in vocab.body_parts.finditer(label_low, words=tokens(label_low)):
@@ -109,9 +113,23 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         out["treatments"] = treatments
     if pain:
         out["pain"] = finish_pain(pain)
-    if found:
-        out["findings"] = finish_findings(found)
+    _finish(found, out)
     return out
+
+
+def _set_ref_year(segs: list[Seg], ref_date: str | None) -> None:
+    year = int(ref_date[:4]) if ref_date else None
+    for seg in segs:
+        seg.ref_year = year
+
+
+def _finish(found: Findings, out: dict) -> None:
+    findings = found.finish()
+    if findings:
+        out["findings"] = findings
+    aside = found.aside_list()
+    if aside:
+        out["set_aside"] = aside
 
 
 def extract_item_facts(text: str, segments: list[Segment], reference_date: str | None = None) -> dict:
@@ -122,19 +140,21 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
     clear_positions()
     vocab = default_vocabulary()
     segs = prepare_segments(text, [s for s in segments if s[0] != "item"], vocab)
-    found: dict[str, tuple[int, dict]] = {}
+    found = Findings()
     medications: list[dict] = []
     med_index: dict[str, int] = {}
     ref_date = (lambda: reference_date) if reference_date else _lazy(lambda: _reference_date(segs))
+    _set_ref_year(segs, ref_date())
     requested_use = None
     for seg in segs:
         read_findings(seg, text, vocab, found)
+        read_responses(seg, text, vocab, found, [])
+        read_pain_response(seg, text, vocab, found)
         read_medications(seg, text, vocab, True, ref_date, medications, med_index)
         if requested_use is None:
             requested_use = requested_drug_use(seg, text, vocab, ref_date)
     out: dict = {}
-    if found:
-        out["findings"] = finish_findings(found)
+    _finish(found, out)
     if medications:
         out["medications"] = medications
     if requested_use is not None:

@@ -1,16 +1,103 @@
-"""Finding concepts in a segment, each with its status (present, absent, not_documented)."""
+"""Finding concepts in a segment: each mention with its assertion, body parts and side.
+
+Stage: extraction. Input: a prepared segment (sentences.Seg). Output: `Findings`, which
+`finish()`es into the case's `findings` map ({concept: {status, evidence, body_parts?, side?,
+mentions?}}) and the list of statements read but set aside (`set_aside`: a concept mentioned
+in a guideline recital, a hypothetical, about someone else, planned, past, or a reported
+symptom where a sign is needed).
+
+How a mention is read: the concept phrases of rules/vocab/findings*.yaml are tried only in
+sentences holding their trigger words; a match gets its assertion from context.assert_mention
+(affirmed -> present, negated -> absent, lacking -> not_documented, any other kind -> set
+aside) and its place from anatomy.region. `absent_phrases` say "not so" by themselves
+("inadequate pain relief"); `symptom_phrases` of a concept that needs a sign ("weakness")
+count only in a sentence about an examination; `sign_phrases` (a named test) only with a result
+("positive", "reproduced", or a negation); `suspicion_phrases` (a lesion) only when suspected or
+the purpose of a plan ("to rule out a tear"); `gap_phrases` (a topic: "work status") only when
+the record is said to lack it; `negative_phrases` (a study result) only when negated ("the MRI
+found no herniation": nothing corroborates a radiculopathy).
+
+When a concept is stated several times, the strongest statement is the finding: absent >
+not_documented > present > absent by an absent_phrase (a reviewer who quotes the patient's
+report of relief and then writes "no documentation of quantified pain relief" makes the
+finding; a positive sign is not undone by another, negative sign). Statements of the concept
+about other body parts or sides are kept in `mentions`, so that a request reads the one about
+its own region (engine/regions.py).
+"""
 from __future__ import annotations
 
-from .context import negation_of
-from .sentences import Seg, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words
-from .vocabulary import Vocabulary
+from dataclasses import dataclass, field
+
+from .anatomy import default_anatomy, region
+from .context import assert_mention, clause_span, crosses_clauses, exam_context, sign_result
+from .phrases import DRUG_MARK
+from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words
+from .vocabulary import Vocabulary, drug_lexicon
+
+RANK = {"absent": 4, "not_documented": 3, "present": 2, "absent_phrase": 1}
 
 
-# Statuses of a finding mention, strongest first within one extraction: a stated lack or a
-# stated absence beats a positive mention (a reviewer who writes "no documentation of pain
-# relief" after quoting the patient's report of relief is making the finding), and a positive
-# mention beats an `absent_phrase` ("negative Spurling" does not undo "positive straight leg raise").
-_RANK = {"absent": 4, "not_documented": 3, "present": 2, "absent_phrase": 1}
+@dataclass
+class _Mention:
+    rank: int
+    status: str
+    evidence: dict
+    parts: list[str]
+    side: str | None
+    order: int
+
+
+@dataclass
+class Findings:
+    """What a reading collected: fact mentions per concept, and statements set aside."""
+
+    mentions: dict[str, list[_Mention]] = field(default_factory=dict)
+    set_aside: list[dict] = field(default_factory=list)
+    _seen: set = field(default_factory=set)
+
+    def add(self, concept: str, rank: int, status: str, evidence: dict, parts: list[str], side: str | None) -> None:
+        found = self.mentions.setdefault(concept, [])
+        found.append(_Mention(rank, status, evidence, parts, side, len(found)))
+
+    def aside(self, concept: str, kind: str, evidence: dict) -> None:
+        key = (concept, kind, evidence["start"])
+        if key not in self._seen:
+            self._seen.add(key)
+            self.set_aside.append({"concept": concept, "assertion": kind, "evidence": evidence})
+
+    def finish(self) -> dict:
+        """The case's `findings` map: per concept the strongest statement, and the statements of
+        other places in `mentions`."""
+        out = {}
+        for concept in sorted(self.mentions):
+            found = self.mentions[concept]
+            top = max(found, key=lambda m: (m.rank, -m.order))
+            finding = _finding(top)
+            others = []
+            seen = {(top.status, tuple(top.parts), top.side)}
+            for m in sorted(found, key=lambda m: (-m.rank, m.order)):
+                key = (m.status, tuple(m.parts), m.side)
+                if m is top or key in seen or (tuple(m.parts), m.side) == (tuple(top.parts), top.side) \
+                        or (m.status == top.status and m.evidence["start"] == top.evidence["start"]):
+                    continue
+                seen.add(key)
+                others.append(_finding(m))
+            if others:
+                finding["mentions"] = others
+            out[concept] = finding
+        return out
+
+    def aside_list(self) -> list[dict]:
+        return sorted(self.set_aside, key=lambda x: (x["evidence"]["start"], x["concept"]))
+
+
+def _finding(m: _Mention) -> dict:
+    finding: dict = {"status": m.status, "evidence": m.evidence}
+    if m.parts:
+        finding["body_parts"] = list(m.parts)
+        if m.side:
+            finding["side"] = m.side
+    return finding
 
 
 def _holds_all(required: tuple[tuple[frozenset[str], tuple[str, ...]], ...], words: set[str], text: str) -> bool:
@@ -26,15 +113,39 @@ def _holds_all(required: tuple[tuple[frozenset[str], tuple[str, ...]], ...], wor
     return True
 
 
-def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: dict[str, tuple[int, dict]]) -> None:
+def drug_masked(sent: Sentence, clean: str) -> str:
+    """The clean text with every drug name the lexicon finds masked by DRUG_MARK (cached): what
+    phrases holding `<drug>` are matched against."""
+    if sent.drugs is None:
+        masked = clean
+        lexicon = drug_lexicon()
+        if lexicon is not None:
+            for mention in lexicon.find(clean):
+                masked = masked[:mention.start] + DRUG_MARK * (mention.end - mention.start) + masked[mention.end:]
+        sent.drugs = masked
+    return sent.drugs
+
+
+def _places(sent: Sentence, text: str):
+    if sent.places is None:
+        sent.places = default_anatomy().places(text)
+    return sent.places
+
+
+def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None:
+    """Read every finding mention of the segment into `out`."""
     phrase_index = vocab.phrase_index
     prefixes = phrase_index.prefixes_in(seg.low)     # a sentence holds no prefix its segment lacks
+    ref_year = seg.ref_year
     for index, sent in enumerate(seg.sentences):
         if not sent.text.strip():
             continue
         words = sentence_words(sent)
         candidates = phrase_index.candidates(words, sent.text, prefixes)
-        if not candidates or sentence_kind(seg, index, vocab) != "patient":
+        if not candidates:
+            continue
+        kind = sentence_kind(seg, index, vocab)
+        if kind == "boilerplate":
             continue
         clean = clean_text(sent, vocab)
         positions = sentence_index(sent, vocab)
@@ -46,29 +157,48 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: dict[str, tuple[i
             cp = vocab.phrases[idx]
             if not _holds_all(cp.required, words, sent.text):
                 continue
-            for m in cp.gate.finditer(clean, words=words, index=positions):
+            matches = (cp.gate.regex.finditer(drug_masked(sent, clean)) if cp.phrase.drug_groups
+                       else cp.gate.finditer(clean, words=words, index=positions))
+            for m in matches:
                 if cp.kind == "absent_phrase":
                     shadows.setdefault(cp.concept, []).append((m.start(), m.end()))
                 elif any(a <= m.start() < b for a, b in shadows.get(cp.concept, ())):
                     continue
-                status, cue_at = negation_of(sent, m.start(), m.end(), vocab)
+                if kind == "guideline":
+                    out.aside(cp.concept, "guideline", sentence_evidence(seg, sent, text, m.start(), m.end()))
+                    continue
+                if crosses_clauses(sent, m.start(), m.end(), vocab):
+                    continue
+                assertion = assert_mention(sent, m.start(), m.end(), vocab, concept=cp.concept,
+                                           literals=cp.phrase.literals, ref_year=ref_year)
+                cue_at = assertion.cue[0] if assertion.cue else m.start()
+                evidence = sentence_evidence(seg, sent, text, min(cue_at, m.start()), m.end())
+                status = assertion.status
+                if status is None:
+                    out.aside(cp.concept, assertion.kind, evidence)
+                    continue
+                if cp.kind == "symptom_phrase" and status == "present" and not exam_context(sent, vocab):
+                    out.aside(cp.concept, "reported", evidence)
+                    continue
+                if cp.kind == "sign_phrase" and status == "present" and not sign_result(sent, m.start(), m.end(), vocab):
+                    continue                  # a test named without its result states nothing
+                if cp.kind == "suspicion_phrase" and status == "present" and \
+                        not assertion.governing & {"suspected", "planned"}:
+                    continue                  # a lesion named outright is not a suspicion
+                if cp.kind == "gap_phrase" and status != "not_documented":
+                    continue                  # a topic ("work status") says something only as a gap
+                if cp.kind == "negative_phrase" and status != "absent":
+                    continue                  # a negative result ("the MRI found no herniation") only
+
                 if cp.kind == "absent_phrase":
                     if status == "absent":
                         continue              # "not unable to work": a double negation says nothing
-                    status, rank_key = (status or "absent"), (status or "absent_phrase")
+                    rank_key = status if status == "not_documented" else "absent_phrase"
+                    status = "absent" if status == "present" else status
                 else:
                     if status == "absent":
                         status = vocab.negated_status.get(cp.concept, "absent")
-                    status = status or "present"
                     rank_key = status
-                rank = _RANK[rank_key]
-                previous = out.get(cp.concept)
-                if previous is not None and previous[0] >= rank:
-                    continue
-                finding = {"status": status,
-                           "evidence": sentence_evidence(seg, sent, text, min(cue_at, m.start()), m.end())}
-                out[cp.concept] = (rank, finding)
-
-
-def finish_findings(found: dict[str, tuple[int, dict]]) -> dict:
-    return {concept: found[concept][1] for concept in sorted(found)}
+                cs, ce = clause_span(sent, m.start(), vocab)
+                parts, side = region(_places(sent, clean), clean, m.start(), m.end(), (cs, ce))
+                out.add(cp.concept, RANK[rank_key], status, evidence, parts, side)

@@ -8,17 +8,40 @@ from .sentences import Seg, Sentence, clean_text, sentence_kind, sentence_words,
 from .vocabulary import Vocabulary
 
 
+_NUMBER_WORD = r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+# A pain score: "8/10", "4-5 out of 10", "eight out of ten", or a rating named as such ("VAS 8",
+# "pain level of 6", "rates her pain at 7") when no "/" or unit follows the number.
 _SCORE_RE = Gated(re.compile(
-    r"(?<![\w/.])(?P<a>10|\d(?:\.\d)?)(?:\s*(?:-|to|\u2013)\s*(?P<b>10|\d(?:\.\d)?))?\s*"
-    r"(?:/\s*10(?![\d/])|out\s+of\s+(?:10|ten)\b)"))
+    r"(?<![\w/.])(?:(?P<a>10|\d(?:\.\d)?)(?:\s*(?:-|to|\u2013)\s*(?P<b>10|\d(?:\.\d)?))?\s*"
+    r"(?:/\s*10(?![\d/])|out\s+of\s+(?:10|ten)\b)"
+    r"|(?P<w>" + _NUMBER_WORD + r")(?:\s*(?:-|to)\s*(?P<wb>" + _NUMBER_WORD + r"))?\s+out\s+of\s+(?:10|ten)\b"
+    r"|(?:vas|nrs|pain\s+(?:level|score|rating|intensity)|rates?\s+(?:his\s+|her\s+|the\s+)?pain|rated\s+(?:his\s+|her\s+|the\s+)?pain)"
+    r"(?:\s+(?:of|at|is|was|as|score\s+of))?\s*[=:]?\s*(?:an?\s+)?(?P<v>10|\d(?:\.\d)?)(?:\s*(?:-|to)\s*(?P<vb>10|\d(?:\.\d)?))?"
+    r"(?!\s*(?:/|mg|%|percent|degrees|\.\d|\d|out\s+of))"
+    r"(?:\s*(?:/\s*10(?![\d/])|out\s+of\s+(?:10|ten)\b))?)"))
+_WORD_VALUE = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+
+
+def score_value(m: re.Match) -> float:
+    """The score a `_SCORE_RE` match gives: the upper value of a range (the patient reports pain
+    "4-5": at least 4 and up to 5)."""
+    if m.group("w"):
+        return float(max(_WORD_VALUE[m.group("w")], _WORD_VALUE.get(m.group("wb") or "", 0)))
+    if m.group("v"):
+        return max(float(m.group("v")), float(m.group("vb") or 0))
+    return max(float(m.group("a")), float(m.group("b") or 0))
+
+
+def _may_hold_score(low: str) -> bool:
+    return "10" in low or "ten" in low or "vas" in low or "pain" in low or "nrs" in low
 
 
 def read_pain(seg: Seg, text: str, vocab: Vocabulary, out: dict) -> None:
-    if "10" not in seg.low and "ten" not in seg.low:
+    if not _may_hold_score(seg.low):
         return
     for index, sent in enumerate(seg.sentences):
         clean_src = sent.text
-        if "10" not in clean_src and "ten" not in clean_src:
+        if not _may_hold_score(clean_src):
             continue
         scores = list(_SCORE_RE.finditer(clean_src))
         if not scores or sentence_kind(seg, index, vocab) != "patient":
@@ -27,8 +50,7 @@ def read_pain(seg: Seg, text: str, vocab: Vocabulary, out: dict) -> None:
         previous_plain = None
         plain: list = []
         for m in scores:
-            # the upper value of a range: the patient reports pain "4-5", at least 4 and up to 5
-            value = max(float(m.group("a")), float(m.group("b") or 0))
+            value = score_value(m)
             if value > 10:
                 continue
             field_name = None
@@ -69,3 +91,104 @@ def _set_pain(out: dict, name: str, value: float, seg: Seg, text: str, sent: Sen
 
 def finish_pain(pain: dict) -> dict:
     return {k: {"value": v["value"], "evidence": v["evidence"]} for k, v in sorted(pain.items())}
+
+
+# ------------------------------------------------------------------ pain with and without a treatment
+
+_WORD_SCORES = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+_PAIR_SCORE = (r"(?:(?P<{n}>10|\d(?:\.\d)?)(?:\s*(?:-|\u2013)\s*(?P<{n}b>10|\d(?:\.\d)?))?\s*(?:/\s*10(?![\d/])|out\s+of\s+(?:10|ten)\b)?"
+               r"|(?P<{n}w>zero|one|two|three|four|five|six|seven|eight|nine|ten)\s+out\s+of\s+(?:10|ten)\b)")
+# "from 8/10 to 4/10", "from 8 to 4/10", "went from a 7 to a 6 out of 10"
+_FROM_TO = re.compile(r"(?<![\w/.])from\s+(?:an?\s+)?" + _PAIR_SCORE.format(n="x") + r"(?:\s+[a-z]+){0,3}?\s+(?:to|down to)\s+(?:an?\s+)?"
+                      + _PAIR_SCORE.format(n="y"))
+# "9/10 with or without", "8/10 whether or not she takes", "with and without"
+_SAME = re.compile(r"(?:with\s+or\s+without|whether\s+or\s+not|with\s+and\s+without|on\s+or\s+off|regardless\s+of)")
+_TREATMENT_WORDS = re.compile(r"\b(?:medications?|meds|dose|doses|pills?|tablets?|patch|patches|opioids?|narcotics?|analgesics?|"
+                              r"injections?|epidurals?|blocks?|therapy|treatment|acupuncture|chiropractic|tens|h-wave)\b")
+
+
+def _pair_value(m: re.Match, name: str) -> float | None:
+    if m.group(name + "w"):
+        return float(_WORD_SCORES[m.group(name + "w")])
+    if m.group(name) is None:
+        return None
+    return max(float(m.group(name)), float(m.group(name + "b") or 0))
+
+
+def _names_treatment(clean: str) -> bool:
+    from .vocabulary import drug_lexicon
+    if _TREATMENT_WORDS.search(clean):
+        return True
+    lexicon = drug_lexicon()
+    return bool(lexicon and lexicon.find(clean))
+
+
+def pain_pairs(seg: Seg, vocab: Vocabulary) -> list[tuple[int, float, float]]:
+    """(sentence index, pain without or before a treatment, pain with or after it) for each
+    sentence that states both and names the treatment ("9/10 before the medication and 5/10
+    after", "from 8/10 to 4/10 with Norco", "8/10 with or without it")."""
+    out = []
+    for index, sent in enumerate(seg.sentences):
+        if not _may_hold_score(sent.text):
+            continue
+        if sentence_kind(seg, index, vocab) != "patient":
+            continue
+        clean = clean_text(sent, vocab)
+        if not _names_treatment(clean):
+            continue
+        m = _FROM_TO.search(clean)
+        if m is not None:
+            before, after = _pair_value(m, "x"), _pair_value(m, "y")
+            if before is not None and after is not None and before <= 10 and after <= 10 and (
+                    "/" in m.group(0) or "out of" in m.group(0)):
+                out.append((index, before, after))
+                continue
+        scores = [(s, score_value(s)) for s in _SCORE_RE.finditer(clean)]
+        scores = [(s, v) for s, v in scores if v <= 10]
+        if len(scores) == 1 and _SAME.search(clean, scores[0][0].end()):
+            out.append((index, scores[0][1], scores[0][1]))
+            continue
+        if len(scores) != 2:
+            continue
+        fields = []
+        words = sentence_words(sent)
+        for s, value in scores:
+            field = None
+            tail = clean[s.end():s.end() + 60]
+            q = vocab.pain_qualifier.search(tail, words=words)
+            if q and word_count(tail[:q.start()]) <= 6 and q.lastgroup in ("with_meds", "without_meds", "before", "after"):
+                field = q.lastgroup
+            if field is None:
+                head = clean[max(0, s.start() - 80):s.start()]
+                last = None
+                for q in vocab.pain_qualifier.finditer(head, words=words):
+                    last = q
+                if last is not None and word_count(head[last.end():]) <= 8:
+                    field = last.lastgroup
+            fields.append(field)
+        (s1, v1), (s2, v2) = scores
+        off = {"without_meds", "before"}
+        on = {"with_meds", "after"}
+        if fields[0] in off and (fields[1] in on or fields[1] is None):
+            out.append((index, v1, v2))
+        elif fields[1] in off and (fields[0] in on or fields[0] is None):
+            out.append((index, v2, v1))
+        elif fields[0] in on and fields[1] is None and "versus" in clean[s1.end():s2.start()] + clean[s2.end():]:
+            out.append((index, v2, v1))
+    return out
+
+
+def read_pain_response(seg: Seg, text: str, vocab: Vocabulary, found) -> None:
+    """Findings computed from a sentence's pain with and without a treatment: `pain_relief`
+    (present when the pain is lower with it, absent when it is not) and `pain_reduced_30_percent`
+    (present for a drop of at least 30%, absent for less)."""
+    from .findings import RANK
+    from .sentences import sentence_evidence
+    for index, before, after in pain_pairs(seg, vocab):
+        sent = seg.sentences[index]
+        evidence = sentence_evidence(seg, sent, text)
+        relief = "present" if after < before else "absent"
+        found.add("pain_relief", RANK[relief], relief, evidence, [], None)
+        if before > 0:
+            thirty = "present" if (before - after) / before >= 0.3 - 1e-9 else "absent"
+            found.add("pain_reduced_30_percent", RANK[thirty], thirty, evidence, [], None)

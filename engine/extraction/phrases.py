@@ -14,7 +14,12 @@ The language (documented for rule writers in docs/findings.md):
   `Spurling's`);
 - `(a|b c|d)` is a choice of sub-phrases; `(...)?` makes the group optional;
 - `...` is a gap of up to 4 words, `...{n}` a gap of up to n words (never across `;`);
-- `<num>` is a number: digits, `#12`, or a number word from one to twenty.
+- `<num>` is a number: digits, `#12`, or a number word from one to twenty;
+- `<level>` is a spinal level or a span of levels (`C6`, `L4-5`, `L5-S1`);
+- `<grade>` is a strength or reflex grade (`4/5`, `4+/5`, `1+`);
+- `<drug>` is a drug name of the lexicon: the reader matches a phrase holding it against the
+  sentence with every drug name the lexicon finds masked by `DRUG_MARK` characters (same
+  length, so offsets hold), and `<drug>` matches a masked run (`Phrase.drug_groups` > 0).
 
 Matching is done on lower-cased text, so compiled patterns carry no IGNORECASE flag (measured:
 IGNORECASE alternations are several times slower on letter-sized text).
@@ -58,6 +63,9 @@ class Phrase:
     first: frozenset[str] | None = None  # a match starts with one of these words (`w*`: a word
                                      # starting with w); None = it may start otherwise (a number,
                                      # a comma), so the phrase must be searched for
+    literals: frozenset[str] = frozenset()  # every word written in the phrase (`w*` as `w`): a
+                                     # negation word among them is the phrase's own, not a cue
+    drug_groups: int = 0             # how many `<drug>` the phrase holds
 
 
 def tokens(lower_text: str) -> set[str]:
@@ -68,7 +76,11 @@ def tokens(lower_text: str) -> set[str]:
 # --- parsing -------------------------------------------------------------------------------------
 # AST: ("seq", [items]) | ("alt", [seq...], optional) | ("word", text, wildcard) | ("gap", n) | ("num",)
 
-_TOKEN = re.compile(r"\s+|\(|\)\??|\||\.\.\.(?:\{\d+\})?|<num>|[^\s()|]+")
+_TOKEN = re.compile(r"\s+|\(|\)\??|\||\.\.\.(?:\{\d+\})?|<(?:num|level|grade|drug)>|[^\s()|]+")
+LEVEL_RE = r"(?:[ctls][1-8](?:\s*[-/]\s*[ctls]?[1-8])?)"
+GRADE_RE = r"(?:[0-5][+-]?\s*/\s*5|[0-4]\+)"
+DRUG_MARK = "\u00a7"
+DRUG_WORD_RE = DRUG_MARK + "+"
 
 
 def _lex(text: str) -> list[str]:
@@ -112,6 +124,9 @@ def _parse(text: str):
             elif tok == "<num>":
                 items.append(("num",))
                 pos += 1
+            elif tok in ("<level>", "<grade>", "<drug>"):
+                items.append((tok[1:-1],))
+                pos += 1
             elif tok == "|":
                 raise PhraseError(f"'|' outside a group in phrase {text!r}")
             else:
@@ -143,7 +158,7 @@ def _word_regex(word: str, wildcard: bool) -> str:
     return out + r"[\w'\u2019]*" if wildcard else out
 
 
-def _seq_regex(node) -> str:
+def _seq_regex(node, macros: dict) -> str:
     """A sequence: elements joined by separators; gaps and optional groups bring their own."""
     out = ""
     first = True
@@ -155,9 +170,9 @@ def _seq_regex(node) -> str:
         if kind == "alt" and item[2]:
             # an optional group carries one separator so that skipping it leaves exactly one
             if first:
-                out += "(?:" + _alt_regex(item, bare=True) + SEP + ")?"
+                out += "(?:" + _alt_regex(item, True, macros) + SEP + ")?"
             else:
-                out += "(?:" + SEP + _alt_regex(item, bare=True) + ")?"
+                out += "(?:" + SEP + _alt_regex(item, True, macros) + ")?"
             continue
         if not first:
             out += SEP
@@ -166,13 +181,21 @@ def _seq_regex(node) -> str:
             out += _word_regex(item[1], item[2])
         elif kind == "num":
             out += NUM_RE
+        elif kind == "level":
+            out += LEVEL_RE
+        elif kind == "grade":
+            out += GRADE_RE
+        elif kind == "drug":
+            number = macros.setdefault("_drugs", 0)
+            macros["_drugs"] = number + 1
+            out += DRUG_WORD_RE
         else:
-            out += _alt_regex(item, bare=False)
+            out += _alt_regex(item, False, macros)
     return out
 
 
-def _alt_regex(node, bare: bool) -> str:
-    body = "(?:" + "|".join(_seq_regex(alt) for alt in node[1]) + ")"
+def _alt_regex(node, bare: bool, macros: dict) -> str:
+    body = "(?:" + "|".join(_seq_regex(alt, macros) for alt in node[1]) + ")"
     if node[2] and not bare:
         return body + "?"
     return body
@@ -235,7 +258,7 @@ def _first(node) -> frozenset[str] | None:
         if "-" in node[1] and len(parts) > 1:
             return frozenset({parts[0], "".join(parts) + ("*" if node[2] else "")})
         return frozenset({parts[0]})
-    if kind in ("num", "gap"):
+    if kind in ("num", "gap", "level", "grade", "drug"):
         return None
     if kind == "alt":
         out: set[str] = set()
@@ -268,12 +291,24 @@ def _required(tree) -> tuple[frozenset[str], ...]:
     return tuple(out)
 
 
+def _literals(node) -> set[str]:
+    kind = node[0]
+    if kind == "word":
+        return set(WORD_RE.findall(node[1]))
+    if kind == "alt":
+        return set().union(*(_literals(alt) for alt in node[1]))
+    if kind == "seq":
+        return set().union(*(_literals(item) for item in node[1])) if node[1] else set()
+    return set()
+
+
 def compile_phrase(text: str) -> Phrase:
     """Compile one phrase of the vocabulary language (see the module docstring)."""
     if not isinstance(text, str) or not text.strip():
         raise PhraseError(f"a phrase must be a non-empty string, got {text!r}")
     tree = _parse(text)
-    body = _seq_regex(tree)
+    state: dict = {}
+    body = _seq_regex(tree, state)
     last = tree[1][-1]
     right = "" if (last[0] == "word" and last[2]) else r"(?![\w])"
     head = text.lstrip()[:1]
@@ -284,7 +319,7 @@ def compile_phrase(text: str) -> Phrase:
     except re.error as err:  # pragma: no cover - the compiler escapes every literal
         raise PhraseError(f"phrase {text!r} compiles to a bad pattern: {err}") from None
     return Phrase(text=text, regex=regex, triggers=_triggers(tree), required=_required(tree),
-                  first=_first(tree))
+                  first=_first(tree), literals=frozenset(_literals(tree)), drug_groups=state.get("_drugs", 0))
 
 
 def alternation_source(regexes: list[str]) -> str:

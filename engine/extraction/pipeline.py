@@ -31,7 +31,7 @@ from .reader import LetterError, normalise_text, read_letter
 EXTRACTOR = "mtus-engine letter extractor 1"
 MODES = ("summary", "full")
 
-_FACT_KEYS = ("patient", "injury", "diagnoses", "medications", "treatments", "pain", "findings")
+_FACT_KEYS = ("patient", "injury", "diagnoses", "medications", "treatments", "pain", "findings", "set_aside")
 _HEADER_DATES = ("date_assigned", "decision_date", "ur_denial_date", "application_received")
 
 
@@ -319,6 +319,8 @@ def build_case(letter: Letter, *, source: str | None = None, mode: str = "summar
                 item_facts = extract_item_facts(text, segments, reference_date=reference_date) or {}
                 if item_facts.get("findings"):
                     request["findings"] = dict(item_facts["findings"])
+                if item_facts.get("set_aside"):
+                    request["set_aside"] = list(item_facts["set_aside"])
                 prior = _prior_use(request, item_facts.get("medications"))
                 if prior is None and request.get("drug") and item_facts.get("requested_drug_weeks"):
                     prior = item_facts["requested_drug_weeks"]

@@ -55,7 +55,9 @@ class Sentence:
     kind: str | None = None     # "boilerplate", "guideline" or "patient"
     words: set[str] | None = None
     index: Positions | None = None   # where words start in `clean`
-    cues: dict | None = None
+    cues: object | None = None       # the sentence's context (clauses and triggers), context.py
+    places: list | None = None       # body parts named in `clean`, anatomy.py
+    drugs: str | None = None         # `clean` with drug names masked, findings.drug_masked
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Seg:
     low: str                    # lower-cased, same length
     sentences: list[Sentence] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
+    ref_year: int | None = None  # the year of the letter's "now" (a remote past is read against it)
 
 
 def lower(raw: str) -> str:
@@ -190,12 +193,20 @@ def sentence_kind(seg: Seg, index: int, vocab: Vocabulary) -> str:
     return kind
 
 
+# A quotation mark (not an apostrophe inside a word): read as a space, so that "her hands
+# 'falling asleep'" reads as the words it quotes. Offsets are unchanged.
+_QUOTE_MARK = re.compile(r"(?<![a-z0-9])['\"]|['\"](?![a-z0-9])")
+
+
 def clean_text(sent: Sentence, vocab: Vocabulary) -> str:
-    """The sentence with the reviewer's conclusions blanked (cached)."""
+    """The sentence with the reviewer's conclusions blanked and quotation marks read as spaces
+    (cached)."""
     if sent.clean is None:
         text = sent.text
         for m in vocab.conclusion.finditer(text, words=sentence_words(sent)):
             text = blank(text, m.start(), m.end())
+        if "'" in text or '"' in text:
+            text = _QUOTE_MARK.sub(" ", text)
         sent.clean = text
     return sent.clean
 

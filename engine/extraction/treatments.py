@@ -258,6 +258,22 @@ def _studies(seg: Seg, sent: Sentence, text: str, vocab: Vocabulary, words: set[
 _COUNT_HASH = Gated(re.compile(r"(?<![\w/])#\s*(\d{1,2})(?![\d/])"))
 
 
+_COUNT_NEAR = re.compile(r"(?<![\w\-/.])(" + NUM_RE + r")\s+(?:[a-z\-]+\s+){0,3}?(?:sessions?|visits?|treatments?|manipulations?|adjustments?|injections?)\b")
+
+
+def treatment_count(text: str, start: int, end: int) -> int | None:
+    """The number of sessions stated next to a course named at [start, end) of a lower-cased
+    sentence ("eighteen chiropractic visits", "after ten therapy sessions", "12 visits of
+    therapy"), or None."""
+    window_start = max(0, start - 40)
+    for m in _COUNT_NEAR.finditer(text, window_start, min(len(text), end + 40)):
+        if m.end() >= start and m.start() <= end + 20:
+            value = parse_number(m.group(1))
+            if value and value == int(value) and value < 100:
+                return int(value)
+    return None
+
+
 def _treatment_count(item: str, kind_m) -> int | None:
     m = _COUNT_SESSIONS.search(item)
     if m:

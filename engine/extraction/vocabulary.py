@@ -19,7 +19,8 @@ from .gates import Gate, TriggerIndex, alternation, gate_triggers, group_regex
 @dataclass
 class _ConceptPhrase:
     concept: str
-    kind: str                  # "present" or "absent_phrase"
+    kind: str                  # "present", "absent_phrase", "symptom_phrase", "sign_phrase",
+                               # "suspicion_phrase", "gap_phrase" or "negative_phrase" (findings.py)
     phrase: Phrase
     gate: Gate
     required: tuple = ()       # the phrase's required word sets, each with its `w*` prefixes apart
@@ -29,20 +30,83 @@ class _ConceptPhrase:
                               for options in self.phrase.required)
 
 
+@dataclass(frozen=True)
+class TriggerList:
+    """One list of context triggers of negation.yaml `context.triggers`."""
+
+    cls: str                   # negated, lacking, hypothetical, other, planned, historical, present,
+                               # reported, exam, suspected
+    direction: str             # forward (governs what follows), backward (what precedes), both
+    scope: int                 # at most this many words between the trigger and the mention
+    gate: Gate
+    not_before: tuple[str, ...] = ()    # not a trigger when the next word is one of these
+    at_clause_start: int | None = None  # only within the first n words of its clause
+
+
+@dataclass
+class ContextVocabulary:
+    """negation.yaml `context`: what decides a mention's assertion (engine/extraction/context.py)."""
+
+    precedence: tuple[str, ...]
+    breaks: Gate
+    terminators: Gate
+    pseudo: Gate
+    triggers: tuple[TriggerList, ...]
+    record_subjects: Gate            # a negated cue about these states a gap in the record
+    result_context: Gate             # a lacking cue after these states a negative result
+    anaphoric_resolution: Gate       # "it has since resolved": undoes the clause before
+    sign_results: Gate               # a named test's positive result ("positive", "reproduced")
+
+
+_TRIGGER_CLASSES = {"negated", "lacking", "hypothetical", "other", "planned", "historical", "present",
+                    "reported", "exam", "suspected", "resolved"}
+_DIRECTIONS = {"forward", "backward", "both"}
+
+
+def _context(data, path: Path) -> ContextVocabulary:
+    if not isinstance(data, dict) or not isinstance(data.get("triggers"), list):
+        raise ValueError(f"{path}: `context` must be a mapping with a `triggers:` list")
+    lists = []
+    for index, entry in enumerate(data["triggers"]):
+        where = f"{path}: context.triggers[{index}]"
+        if not isinstance(entry, dict) or entry.get("class") not in _TRIGGER_CLASSES:
+            raise ValueError(f"{where}: `class` must be one of {', '.join(sorted(_TRIGGER_CLASSES))}")
+        if entry.get("direction") not in _DIRECTIONS:
+            raise ValueError(f"{where}: `direction` must be forward, backward or both")
+        try:
+            gate = alternation(list(entry.get("phrases") or []))
+        except PhraseError as err:
+            raise PhraseError(f"{where}: {err}") from None
+        lists.append(TriggerList(entry["class"], entry["direction"], int(entry.get("scope", 8)), gate,
+                                 tuple(entry.get("unless_followed_by") or ()), entry.get("at_clause_start")))
+    precedence = tuple(data.get("precedence") or ())
+    unknown = set(precedence) - _TRIGGER_CLASSES
+    if unknown:
+        raise ValueError(f"{path}: context.precedence names unknown classes {sorted(unknown)}")
+    return ContextVocabulary(precedence=precedence, breaks=alternation(data.get("clause_breaks") or []),
+                             terminators=alternation(data.get("terminators") or []),
+                             pseudo=alternation(data.get("pseudo") or []), triggers=tuple(lists),
+                             record_subjects=alternation(data.get("record_subjects") or []),
+                             result_context=alternation(data.get("result_context") or []),
+                             anaphoric_resolution=alternation(data.get("anaphoric_resolution") or []),
+                             sign_results=alternation(data.get("sign_results") or []))
+
+
 @dataclass
 class Vocabulary:
     """The compiled extraction vocabulary (see `load_vocabulary`)."""
 
     concepts: dict[str, str]                       # id -> meaning
     negated_status: dict[str, str]                 # id -> status a plain negation gives
+    needs_sign: frozenset[str]                     # concepts a reported symptom does not satisfy
+    current: frozenset[str]                        # concepts about the present (the past is not them)
+    plans: frozenset[str]                          # concepts a plan or an order states (surgery_planned)
+    suspicion: frozenset[str]                      # concepts a suspicion states (fracture_suspected)
     phrases: list[_ConceptPhrase]
     phrase_index: TriggerIndex                    # which phrases a sentence's words allow
     phrase_order: list[int]                        # phrase index -> its place: absent phrases first
-    scope: dict[str, int]
-    nd_cue: Gate
-    absent_cue: Gate
-    post_cue: Gate                      # groups: nd, absent
-    breaker: Gate
+    context: ContextVocabulary
+    nd_cue: Gate                                   # the forward `lacking` triggers
     guideline: Gate
     opener: re.Pattern[str]
     continuation: re.Pattern[str]
@@ -57,6 +121,7 @@ class Vocabulary:
     not_history: Gate                   # request / plan cues: what follows was not given
     study_result: Gate                  # a study's result or date: the study was done
     study_kinds: Gate                   # the imaging and electrodiagnostic kind phrases
+    response: dict[str, Gate]           # treatment_response: courses, improved, not_improved, worse, not_attended
     kinds: Gate                         # one group per treatment kind
     kind_names: dict[str, str]                     # group name -> kind
     dx_list: Gate
@@ -95,6 +160,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
 
     concepts: dict[str, str] = {}
     negated: dict[str, str] = {}
+    flags: dict[str, set[str]] = {"needs_sign": set(), "current": set(), "plans": set(), "suspicion": set()}
     phrases: list[_ConceptPhrase] = []
     for path in [directory / "findings.yaml"] + sorted(directory.glob("findings-*.yaml")):
         findings = _read_yaml(path)
@@ -107,7 +173,18 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
             concepts[cid] = term.get("meaning", "")
             if term.get("negated_status"):
                 negated[cid] = term["negated_status"]
-            for kind, key in (("present", "phrases"), ("absent_phrase", "absent_phrases")):
+            if term.get("needs") == "sign":
+                flags["needs_sign"].add(cid)
+            if term.get("time") == "current":
+                flags["current"].add(cid)
+            if term.get("plans"):
+                flags["plans"].add(cid)
+            if term.get("suspicion"):
+                flags["suspicion"].add(cid)
+            for kind, key in (("present", "phrases"), ("absent_phrase", "absent_phrases"),
+                              ("symptom_phrase", "symptom_phrases"), ("sign_phrase", "sign_phrases"),
+                              ("suspicion_phrase", "suspicion_phrases"), ("gap_phrase", "gap_phrases"),
+                              ("negative_phrase", "negative_phrases")):
                 for text in term.get(key) or []:
                     try:
                         ph = compile_phrase(text)
@@ -128,15 +205,17 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         connective = r"(?:(?:in addition|additionally|furthermore|moreover|also|however|and|but)\s*,?\s*)?"
         return re.compile(r"\s*\W*" + connective + "(?:" + inner + ")")
 
+    context = _context(neg.get("context"), directory / "negation.yaml")
+    lacking = [p for entry in neg["context"]["triggers"] if entry["class"] == "lacking"
+               and entry["direction"] == "forward" for p in entry.get("phrases") or []]
     return Vocabulary(
-        concepts=concepts, negated_status=negated, phrases=phrases,
+        concepts=concepts, negated_status=negated,
+        needs_sign=frozenset(flags["needs_sign"]), current=frozenset(flags["current"]),
+        plans=frozenset(flags["plans"]), suspicion=frozenset(flags["suspicion"]), phrases=phrases,
         phrase_index=TriggerIndex([cp.phrase.triggers for cp in phrases]),
         phrase_order=[(cp.kind != "absent_phrase") * len(phrases) + i for i, cp in enumerate(phrases)],
-        scope=dict(neg["scope_words"]),
-        nd_cue=alternation(neg["not_documented"]),
-        absent_cue=alternation(neg["absent"]),
-        post_cue=group_regex({"nd": neg["post_not_documented"], "absent": neg["post_absent"]}),
-        breaker=alternation(neg["scope_breakers"]),
+        context=context,
+        nd_cue=alternation(lacking),
         guideline=alternation(neg["guideline_cues"]),
         opener=anchored(neg["guideline_openers"]),
         continuation=anchored(neg["guideline_continuation"]),
@@ -151,6 +230,8 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         not_history=alternation(neg["treatment_not_history"]),
         study_result=alternation(neg["study_result"]),
         study_kinds=alternation([p for k in ("imaging", "electrodiagnostic") for p in neg["treatment_kinds"].get(k, [])]),
+        response={name: alternation(neg["treatment_response"][name])
+                  for name in ("courses", "improved", "not_improved", "worse", "not_attended")},
         kinds=kinds, kind_names=kind_names,
         dx_list=alternation(neg["diagnosis_intro"]["list"]),
         dx_single=alternation(neg["diagnosis_intro"]["single"]),
