@@ -175,7 +175,8 @@ def _request_date(case: Case, index: int):
     letter = case._roots.get("letter") or {}
     for basis, value in (("date_of_service", request.get("date_of_service")),
                          ("ur_denial_date", letter.get("ur_denial_date")),
-                         ("decision_date", letter.get("decision_date"))):
+                         ("decision_date", letter.get("decision_date")),
+                         ("latest_visit_date", letter.get("latest_visit_date"))):
         if value:
             try:
                 return _dt.date.fromisoformat(value), basis

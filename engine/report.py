@@ -67,6 +67,7 @@ def render_text(document: dict, reviewer: dict | None = None, *, explain: str = 
         g = d["guideline"]
         packs = ", ".join(f"{p['guideline']} {p['edition']} ({p['id']} v{p['version']})" for p in g["packs"]) or "none"
         basis = {"date_of_service": "date of service", "ur_denial_date": "UR date", "decision_date": "letter date",
+                 "latest_visit_date": "latest visit in the summary",
                  "assumed_newest": "no date (newest edition assumed)"}[g["basis"]]
         when = f" {g['date']}" if g.get("date") else ""
         lines.append(f"      guideline: {packs}; chosen by {basis}{when}")

@@ -32,7 +32,7 @@ from .gates import clear_positions
 from .phrases import tokens
 from .medications import read_medications, requested_drug_use
 from .pain import finish_pain, read_pain, read_pain_response
-from .patient import read_injury, read_patient
+from .patient import read_injury, read_letter_dates, read_patient
 from .responses import read_responses
 from .sentences import Seg, Segment, prepare_segments
 from .treatments import read_treatments
@@ -79,6 +79,9 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
     if patient:
         out["patient"] = patient
     injury = read_injury(summary + [s for s in segs if s not in summary], text, vocab)
+    letter_dates = read_letter_dates(segs, text, vocab)
+    if letter_dates:
+        out["letter"] = letter_dates
     diagnoses: list[dict] = []
     medications: list[dict] = []
     med_index: dict[str, int] = {}

@@ -133,3 +133,45 @@ def read_injury(segs: list[Seg], text: str, vocab: Vocabulary) -> dict:
     if parts:
         injury["body_parts"] = parts
     return injury
+
+
+_OPENING_DATE = re.compile(r"\s*(?:on|as of)(?=\s+\d)")
+
+
+def read_letter_dates(segs: list[Seg], text: str, vocab: Vocabulary) -> dict:
+    """Dates that choose the guideline edition when the letter has no header block (the text
+    seed letters): `ur_denial_date`, the utilization review decision the summary reports ("A
+    Utilization Review determination was rendered on 6/12/2014"), and `latest_visit_date`, the
+    latest dated visit or report ("the progress report dated 2/6/2015"). Each a date fact with
+    evidence; a date after the letter's own dates cannot be told apart, so the latest is kept."""
+    found: dict = {}
+    for seg in segs:
+        if seg.name != "summary":
+            continue
+        for index, sent in enumerate(seg.sentences):
+            words = sentence_words(sent)
+            ur = vocab.ur_date.could(words, sent.text)
+            visit = vocab.visit_date.could(words, sent.text) or _OPENING_DATE.match(sent.text) is not None
+            if not (ur or visit) or sentence_kind(seg, index, vocab) == "boilerplate":
+                continue
+            clean = clean_text(sent, vocab)
+            for name, gate, wanted in (("ur_denial_date", vocab.ur_date, ur), ("latest_visit_date", vocab.visit_date, visit)):
+                if not wanted:
+                    continue
+                cues = list(gate.finditer(clean, words=words))
+                if name == "latest_visit_date":
+                    opening = _OPENING_DATE.match(clean)
+                    if opening:
+                        cues.insert(0, opening)
+                for cue in cues:
+                    dm = next((d for d in DATE_RE.finditer(clean, cue.end()) if d.start() - cue.end() <= 40), None)
+                    value = date_from(dm) if dm else None
+                    if value is None:
+                        continue
+                    old = found.get(name)
+                    if name == "ur_denial_date" and old is not None:
+                        continue          # the first UR decision named is the one under review
+                    if old is None or value > old["value"]:
+                        found[name] = {"value": value, "evidence": span_evidence(
+                            seg, text, sent.start + cue.start(), sent.start + dm.end())}
+    return found

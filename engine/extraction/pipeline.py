@@ -285,6 +285,13 @@ def build_case(letter: Letter, *, source: str | None = None, mode: str = "summar
                 case[key] = value
         elif key == "warnings":
             warnings.extend(value or [])
+        elif key == "letter":
+            # dates the summary states, read only for a letter without a header's dates (the
+            # text seed letters); a header's labelled dates are the letter's own
+            block = dict(case.get("letter") or {})
+            if not (block.get("ur_denial_date") or block.get("decision_date")):
+                block.update(value)
+                case["letter"] = block
         else:
             warnings.append(f"fact extractor gave unknown key {key!r}; dropped")
     if injury_date is not None:

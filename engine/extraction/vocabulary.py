@@ -130,6 +130,8 @@ class Vocabulary:
     dx_tags: list[tuple[str, Gate]]               # (tag, its phrases): a diagnosis may carry several
     dx_tag_index: TriggerIndex                    # which tags a diagnosis's words allow
     injury_date: Gate
+    ur_date: Gate                      # a utilization review decision's date follows
+    visit_date: Gate                   # a dated visit or report follows
     mechanism_intro: Gate
     mechanism_after: Gate
     injury_context: Gate
@@ -238,6 +240,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         dx_status_post=alternation(neg["diagnosis_status_post"]),
         dx_tags=dx_tags, dx_tag_index=TriggerIndex([gate_triggers(gate) for _, gate in dx_tags]),
         injury_date=alternation(neg["injury_date_cues"]),
+        ur_date=alternation(neg["ur_date_cues"]), visit_date=alternation(neg["visit_date_cues"]),
         mechanism_intro=alternation(neg["mechanism_intro"]),
         mechanism_after=alternation(neg["mechanism_after_injury"]),
         injury_context=alternation(neg["injury_context"]),
