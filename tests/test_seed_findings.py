@@ -90,7 +90,7 @@ SEEDS = {
         "pain": {"current": 10},
         "medications": {"hydrocodone/acetaminophen": "current", "cyclobenzaprine": "current"},
         "diagnoses": ["lumbar spondylosis with L4-5 stenosis"],
-        "summary_findings": {},
+        "summary_findings": {"gi_risk_factor": PRESENT},          # a 75 year old: age over 65 (CPMTG p. 68)
         "items": [
             {"findings": {}, "durations": {}},
             {"findings": {"functional_improvement": ND, "return_to_work": ND, "aberrant_behavior": ND,

@@ -143,8 +143,11 @@ def region(places: list[Place], text: str, start: int, end: int, clause: tuple[i
         chosen = local
     parts = list(dict.fromkeys(p.part for p in sorted(chosen, key=lambda p: p.start)))
     sides = {p.side for p in chosen if p.side}
+    clause_sides = {_SIDES[m.group(1)] for m in _SIDE_WORDS.finditer(text, cs, ce)}
     if not sides:
-        sides = {_SIDES[m.group(1)] for m in _SIDE_WORDS.finditer(text, cs, ce)}
+        sides = clause_sides
+    elif {"left", "right"} <= clause_sides and not {"left", "right"} <= sides:
+        return parts, None        # the clause names both sides ("lifting the left leg ... down the right"): unsure
     side = None
     if len(sides) == 1:
         side = sides.pop()

@@ -43,6 +43,13 @@ _YEAR = re.compile(r"(?<![\w/.-])(19[5-9]\d|20[0-4]\d)(?![\w/-])")
 _DATE = re.compile(r"(?<![\w/.-])(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?![\w/-])")
 _RELATIVE = re.compile(r"\s*,?\s*(?:which|who|whose|where)\b")
 _IF_WHETHER = re.compile(r"(?:if|whether)\b")
+# A clause that opens with a verb has the subject of the clause before it ("her roommate ... tore
+# her rotator cuff and is scheduled for repair").
+_ELIDED_SUBJECT = re.compile(r"\s*,?\s*(?:and|but|or)?\s*(?:is|was|are|were|has|had|have|will|would|can|could|does|did|"
+                             r"do|also|then|later|subsequently)\b")
+_SINCE = re.compile(r"\bsince\b")
+_REPORTER = re.compile(r"(?:\s+\w+)?\s+(?:reported|reports|said|says|states|stated|told|tells|noted|notes|observed|observes|"
+                       r"describes|described|confirms|confirmed|explained|explains)\b")
 # "no pain ratings ... are documented": a "no" with a record verb after the mention is a gap
 _RECORD_VERB = re.compile(r"\b(?:is|are|was|were|has been|have been)\s+(?:documented|recorded|noted|provided|given|"
                           r"reported|mentioned|described|specified|included|available|submitted|found in the records?)\b")
@@ -111,6 +118,11 @@ def _next_word(text: str, at: int) -> str:
     return m.group(0) if m else ""
 
 
+def _previous_word(text: str, at: int) -> str:
+    words = WORD_RE.findall(text[max(0, at - 24):at])
+    return words[-1] if words else ""
+
+
 def _old(year: int, ref_year: int | None) -> bool:
     return ref_year is not None and year < ref_year - 1
 
@@ -132,13 +144,17 @@ def _context(sent: Sentence, vocab: Vocabulary) -> _Context:
         for m in tl.gate.finditer(text, words=words, index=index):
             if tl.not_before and _next_word(text, m.end()) in tl.not_before:
                 continue
-            if tl.cls in ("negated", "lacking") and any(a <= m.start() and m.end() <= b for a, b in pseudo):
-                continue
+            if tl.not_after and _previous_word(text, m.start()) in tl.not_after:
+                continue                  # "the jerk was absent and ...": a predicate governs nothing after it
+            if any(a <= m.start() and m.end() <= b for a, b in pseudo):
+                continue                  # "not only", "if unit": inside a pseudo-trigger, no trigger
             cues.append(_Cue(tl.cls, tl.direction, tl.scope, m.start(), m.end(), tl.at_clause_start))
     # a cue inside a longer cue of another class is part of it ("no" in "no documentation of")
     cues = [c for c in cues if not any(o is not c and o.cls != c.cls and o.start <= c.start and c.end <= o.end
                                        and (o.end - o.start) > (c.end - c.start) for o in cues)]
     cues = [_reclassify(c, text, clauses, cv, words, index) for c in cues]
+    # "her husband reported she has been taking extra doses": the other person tells, the patient does
+    cues = [c for c in cues if not (c.cls == "other" and _REPORTER.match(text, c.end))]
     # "unclear whether", "not documented if": the condition is what the record lacks
     cues = [c for c in cues if not (c.cls == "hypothetical" and _IF_WHETHER.match(text, c.start) and any(
         o.cls == "lacking" and o.end <= c.start and word_count(text[o.end:c.start]) <= 2 for o in cues))]
@@ -222,8 +238,11 @@ def _governs(ctx: _Context, cue: _Cue, start: int, end: int, cs: int, ce: int, l
     if cue.start < start < cue.end and cue.direction != "backward":
         # "undermined the suspicion of" around the phrase's "suspicion of": the cue opens it
         return not set(WORD_RE.findall(text[cue.start:start])) <= literals
-    if cue.at_clause_start is not None and word_count(text[cs:cue.start]) > cue.at_clause_start:
-        return False
+    if cue.at_clause_start is not None:
+        # counted from the clause start or the last comma before the cue ("Per the intake form, his father ...")
+        lead = max(cs, text.rfind(",", cs, cue.start) + 1)
+        if word_count(text[lead:cue.start]) > cue.at_clause_start:
+            return False
     if cue.end <= start and cue.start >= cs and cue.direction in ("forward", "both"):
         return word_count(text[cue.end:start]) <= cue.scope and not _blocked(ctx, cue.end, start)
     if cue.start >= end and cue.end <= ce and cue.direction in ("backward", "both"):
@@ -247,12 +266,24 @@ def assert_mention(sent: Sentence, start: int, end: int, vocab: Vocabulary, *, c
         if _governs(ctx, cue, start, end, cs, ce, literals):
             found[cue.cls] = (cue.start, cue.end)
     text = ctx.text
-    # a relative clause is about its antecedent ("her husband, who is homebound")
-    if "other" not in found and ctx.relative[ci]:
-        ps, pe = ctx.clauses[ci - 1]
-        for cue in ctx.cues:
-            if cue.cls == "other" and ps <= cue.start and cue.end <= pe and word_count(text[cue.end:pe]) <= 4:
-                found["other"] = (cue.start, cue.end)
+    # a relative clause is about its antecedent ("her husband, who is homebound"); a clause that
+    # opens with a verb continues the subject before it
+    if "other" not in found and ci > 0:
+        if ctx.relative[ci]:
+            ps, pe = ctx.clauses[ci - 1]
+            for cue in ctx.cues:
+                if cue.cls == "other" and ps <= cue.start and cue.end <= pe and word_count(text[cue.end:pe]) <= 4:
+                    found["other"] = (cue.start, cue.end)
+        elif _ELIDED_SUBJECT.match(text, cs):
+            k = ci - 1
+            while k > 0 and (ctx.relative[k] or _ELIDED_SUBJECT.match(text, ctx.clauses[k][0])):
+                k -= 1
+            ps, pe = ctx.clauses[k]
+            for cue in ctx.cues:
+                if cue.cls == "other" and ps <= cue.start < pe and (cue.at_clause_start is None or
+                                                                  word_count(text[ps:cue.start]) <= cue.at_clause_start):
+                    found["other"] = (cue.start, cue.end)
+                    break
     # "...; the repeat study showed that it had regressed completely"
     if "resolved" not in found:
         for a, b in ctx.resolutions:
@@ -267,6 +298,9 @@ def assert_mention(sent: Sentence, start: int, end: int, vocab: Vocabulary, *, c
     if "lacking" in found and "planned" in found and found["lacking"][0] < found["planned"][0]:
         del found["planned"]
     governing = frozenset(found)
+    if concept is not None and "negated" in found and concept not in vocab.current and _SINCE.search(text, cs, ce):
+        # "no GI bleeding or ulcer since": a quiet interval says nothing of the history
+        found["historical"] = found.pop("negated")
     if concept is not None:
         if concept in vocab.current and "historical" not in found:
             present = any(c.cls == "present" and cs <= c.start < ce for c in ctx.cues)
@@ -295,18 +329,38 @@ def assert_mention(sent: Sentence, start: int, end: int, vocab: Vocabulary, *, c
     return Assertion("affirmed", None, governing)
 
 
-def sign_result(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> bool:
-    """Whether the clause of a named test gives a positive result near it ("Spurling's test is
-    positive on the left", "foraminal compression reproduced his arm pain")."""
+def sign_result(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> str | None:
+    """The result the clause gives for a named test at [start, end): "negative" when a negative
+    result stands near it ("SLR to 90 degrees without leg pain", "negative for reproduction of
+    leg pain") or its positive result word is negated; "positive" for a positive result near it
+    ("Spurling's test is positive on the left", "foraminal compression reproduced his arm
+    pain"); None when the clause names the test without its result."""
     ctx = _context(sent, vocab)
     cs, ce = ctx.clauses[_clause_of(ctx, start)]
     text = ctx.text
+
+    def near(a: int, b: int) -> bool:
+        return (b <= start and word_count(text[b:start]) <= 4) or (a >= end and word_count(text[end:a]) <= 8) \
+            or (start <= a and b <= end)
+
+    for m in vocab.context.sign_negative_results.finditer(text[cs:ce]):
+        if near(cs + m.start(), cs + m.end()):
+            return "negative"
     for m in vocab.context.sign_results.finditer(text[cs:ce]):
         a, b = cs + m.start(), cs + m.end()
-        if (b <= start and word_count(text[b:start]) <= 4) or (a >= end and word_count(text[end:a]) <= 8) \
-                or (start <= a and b <= end):
-            return True
-    return False
+        if near(a, b):
+            own = frozenset(WORD_RE.findall(text[a:b]))
+            if assert_mention(sent, a, b, vocab, literals=own).kind in ("negated", "resolved"):
+                return "negative"
+            return "positive"
+    return None
+
+
+def in_present(sent: Sentence, offset: int, vocab: Vocabulary) -> bool:
+    """Whether the clause holding `offset` says what holds now ("now", "at today's visit")."""
+    ctx = _context(sent, vocab)
+    cs, ce = ctx.clauses[_clause_of(ctx, offset)]
+    return any(c.cls == "present" and cs <= c.start < ce for c in ctx.cues)
 
 
 def exam_context(sent: Sentence, vocab: Vocabulary) -> bool:

@@ -33,7 +33,7 @@ from .phrases import tokens
 from .medications import read_medications, requested_drug_use
 from .pain import finish_pain, read_pain, read_pain_response
 from .patient import read_injury, read_letter_dates, read_patient
-from .responses import read_responses
+from .responses import read_injection_relief, read_responses
 from .sentences import Seg, Segment, prepare_segments
 from .treatments import read_treatments
 from .vocabulary import default_vocabulary, load_vocabulary
@@ -99,6 +99,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         read_findings(seg, text, vocab, found)
         read_responses(seg, text, vocab, found, treatments)
         read_pain_response(seg, text, vocab, found)
+        read_injection_relief(seg, text, vocab, found)
     for diagnosis in diagnoses:
         label_low = diagnosis["text"].lower()
         for bm in vocab.body_parts.finditer(label_low, words=tokens(label_low)):
@@ -116,8 +117,32 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         out["treatments"] = treatments
     if pain:
         out["pain"] = finish_pain(pain)
+    _derived_risks(out, found)
     _finish(found, out)
     return out
+
+
+# Drug classes that are a GI risk factor with an NSAID (MTUS CPMTG p. 68: concurrent aspirin,
+# corticosteroids or an anticoagulant), and those that raise the risk of bleeding.
+_GI_RISK_CLASSES = frozenset({"corticosteroid", "anticoagulant"})
+_GI_RISK_GENERICS = frozenset({"aspirin"})
+_BLEEDING_CLASSES = frozenset({"anticoagulant"})
+
+
+def _derived_risks(out: dict, found: Findings) -> None:
+    """Findings the case's own facts state: age over 65 and a current corticosteroid,
+    anticoagulant or aspirin are GI risk factors; an anticoagulant is a bleeding risk."""
+    from .findings import RANK
+    age = (out.get("patient") or {}).get("age")
+    if age and age["value"] > 65:
+        found.add("gi_risk_factor", RANK["present"], "present", age["evidence"], [], None)
+    for med in out.get("medications") or []:
+        if med.get("status") == "past":
+            continue
+        if med.get("drug_class") in _GI_RISK_CLASSES or med.get("generic") in _GI_RISK_GENERICS:
+            found.add("gi_risk_factor", RANK["present"], "present", med["evidence"], [], None)
+        if med.get("drug_class") in _BLEEDING_CLASSES:
+            found.add("bleeding_risk", RANK["present"], "present", med["evidence"], [], None)
 
 
 def _set_ref_year(segs: list[Seg], ref_date: str | None) -> None:
@@ -153,6 +178,7 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
         read_findings(seg, text, vocab, found)
         read_responses(seg, text, vocab, found, [])
         read_pain_response(seg, text, vocab, found)
+        read_injection_relief(seg, text, vocab, found)
         read_medications(seg, text, vocab, True, ref_date, medications, med_index)
         if requested_use is None:
             requested_use = requested_drug_use(seg, text, vocab, ref_date)

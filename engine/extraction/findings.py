@@ -20,7 +20,8 @@ found no herniation": nothing corroborates a radiculopathy).
 When a concept is stated several times, the strongest statement is the finding: absent >
 not_documented > present > absent by an absent_phrase (a reviewer who quotes the patient's
 report of relief and then writes "no documentation of quantified pain relief" makes the
-finding; a positive sign is not undone by another, negative sign). Statements of the concept
+finding; a positive sign is not undone by another, negative sign, so for concepts that need an
+examination sign or state a suspicion every negative statement ranks as an absent_phrase). Statements of the concept
 about other body parts or sides are kept in `mentions`, so that a request reads the one about
 its own region (engine/regions.py).
 """
@@ -29,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .anatomy import default_anatomy, region
-from .context import assert_mention, clause_span, crosses_clauses, exam_context, sign_result
+from .context import assert_mention, clause_span, crosses_clauses, exam_context, in_present, sign_result
 from .phrases import DRUG_MARK
 from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words
 from .vocabulary import Vocabulary, drug_lexicon
@@ -180,8 +181,12 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                 if cp.kind == "symptom_phrase" and status == "present" and not exam_context(sent, vocab):
                     out.aside(cp.concept, "reported", evidence)
                     continue
-                if cp.kind == "sign_phrase" and status == "present" and not sign_result(sent, m.start(), m.end(), vocab):
-                    continue                  # a test named without its result states nothing
+                if cp.kind == "sign_phrase" and status == "present":
+                    result = sign_result(sent, m.start(), m.end(), vocab)
+                    if result is None:
+                        continue              # a test named without its result states nothing
+                    if result == "negative":
+                        status = "absent"
                 if cp.kind == "suspicion_phrase" and status == "present" and \
                         not assertion.governing & {"suspected", "planned"}:
                     continue                  # a lesion named outright is not a suspicion
@@ -199,6 +204,15 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                     if status == "absent":
                         status = vocab.negated_status.get(cp.concept, "absent")
                     rank_key = status
-                cs, ce = clause_span(sent, m.start(), vocab)
-                parts, side = region(_places(sent, clean), clean, m.start(), m.end(), (cs, ce))
+                    if status == "absent" and (cp.concept in vocab.needs_sign or cp.concept in vocab.suspicion):
+                        # an examination is many tests: a negative one does not undo a positive
+                        # one ("positive straight leg raise" beats "negative Spurling")
+                        rank_key = "absent_phrase"
+                if cp.kind == "absent_phrase" and cp.concept in vocab.current and in_present(sent, m.start(), vocab):
+                    rank_key = "absent"       # "back to its baseline" at today's visit: what holds now
+                if cp.concept in vocab.systemic:
+                    parts, side = [], None
+                else:
+                    cs, ce = clause_span(sent, m.start(), vocab)
+                    parts, side = region(_places(sent, clean), clean, m.start(), m.end(), (cs, ce))
                 out.add(cp.concept, RANK[rank_key], status, evidence, parts, side)

@@ -102,9 +102,28 @@ _PAIR_SCORE = (r"(?:(?P<{n}>10|\d(?:\.\d)?)(?:\s*(?:-|\u2013)\s*(?P<{n}b>10|\d(?
 _FROM_TO = re.compile(r"(?<![\w/.])from\s+(?:an?\s+)?" + _PAIR_SCORE.format(n="x") + r"(?:\s+[a-z]+){0,3}?\s+(?:to|down to)\s+(?:an?\s+)?"
                       + _PAIR_SCORE.format(n="y"))
 # "9/10 with or without", "8/10 whether or not she takes", "with and without"
-_SAME = re.compile(r"(?:with\s+or\s+without|whether\s+or\s+not|with\s+and\s+without|on\s+or\s+off|regardless\s+of)")
+_SAME = re.compile(r"(?:with\s+or\s+without|whether\s+or\s+not|with\s+and\s+without|on\s+or\s+off|regardless\s+of|"
+                   r"(?:both\s+)?before\s+and\s+after|(?:both\s+)?with\s+and\s+without)")
+# "7/10 with MS Contin", "8/10 without it", "9/10 without." : the drug or "it" right after the score
+_WITH_DRUG = re.compile(r"\s*(?P<q>with|on|after|without|off|before)\b(?:\s+(?:the|his|her|taking|using))?\s*(?P<rest>[^\s,;.]*)")
 _TREATMENT_WORDS = re.compile(r"\b(?:medications?|meds|dose|doses|pills?|tablets?|patch|patches|opioids?|narcotics?|analgesics?|"
                               r"injections?|epidurals?|blocks?|therapy|treatment|acupuncture|chiropractic|tens|h-wave)\b")
+
+
+def _drug_qualifier(clean: str, at: int) -> str | None:
+    """with_meds / without_meds when a drug name, "it" or nothing follows "with"/"without" right
+    after a score ("7/10 with MS Contin and 8/10 without it", "9/10 without.")."""
+    m = _WITH_DRUG.match(clean, at)
+    if m is None:
+        return None
+    rest = m.group("rest")
+    from .vocabulary import drug_lexicon
+    lexicon = drug_lexicon()
+    named = rest in ("", "it", "them", "meds", "medication", "medications") or bool(
+        lexicon and lexicon.find(clean[m.start("rest"):m.start("rest") + 30]))
+    if not named:
+        return None
+    return "without_meds" if m.group("q") in ("without", "off", "before") else "with_meds"
 
 
 def _pair_value(m: re.Match, name: str) -> float | None:
@@ -153,10 +172,10 @@ def pain_pairs(seg: Seg, vocab: Vocabulary) -> list[tuple[int, float, float]]:
         fields = []
         words = sentence_words(sent)
         for s, value in scores:
-            field = None
+            field = _drug_qualifier(clean, s.end())
             tail = clean[s.end():s.end() + 60]
             q = vocab.pain_qualifier.search(tail, words=words)
-            if q and word_count(tail[:q.start()]) <= 6 and q.lastgroup in ("with_meds", "without_meds", "before", "after"):
+            if field is None and q and word_count(tail[:q.start()]) <= 6 and q.lastgroup in ("with_meds", "without_meds", "before", "after"):
                 field = q.lastgroup
             if field is None:
                 head = clean[max(0, s.start() - 80):s.start()]

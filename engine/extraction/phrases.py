@@ -16,7 +16,7 @@ The language (documented for rule writers in docs/findings.md):
 - `...` is a gap of up to 4 words, `...{n}` a gap of up to n words (never across `;`);
 - `<num>` is a number: digits, `#12`, or a number word from one to twenty;
 - `<level>` is a spinal level or a span of levels (`C6`, `L4-5`, `L5-S1`);
-- `<grade>` is a strength or reflex grade (`4/5`, `4+/5`, `1+`);
+- `<grade>` is a strength grade below normal (`4/5`, `4+/5`, `5-/5`; not `5/5`);
 - `<drug>` is a drug name of the lexicon: the reader matches a phrase holding it against the
   sentence with every drug name the lexicon finds masked by `DRUG_MARK` characters (same
   length, so offsets hold), and `<drug>` matches a masked run (`Phrase.drug_groups` > 0).
@@ -78,7 +78,7 @@ def tokens(lower_text: str) -> set[str]:
 
 _TOKEN = re.compile(r"\s+|\(|\)\??|\||\.\.\.(?:\{\d+\})?|<(?:num|level|grade|drug)>|[^\s()|]+")
 LEVEL_RE = r"(?:[ctls][1-8](?:\s*[-/]\s*[ctls]?[1-8])?)"
-GRADE_RE = r"(?:[0-5][+-]?\s*/\s*5|[0-4]\+)"
+GRADE_RE = r"(?:[0-4][+-]?\s*/\s*5|5-\s*/\s*5)"   # a weak grade: 4/5, 4+/5, 3/5, 5-/5 (not 5/5)
 DRUG_MARK = "\u00a7"
 DRUG_WORD_RE = DRUG_MARK + "+"
 

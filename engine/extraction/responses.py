@@ -29,13 +29,17 @@ What it gives:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .anatomy import default_anatomy, region
-from .context import assert_mention, clause_span
+from .context import Assertion, assert_mention, clause_span
+from .phrases import WORD_RE
 from .findings import RANK, Findings
+from .pain import pain_pairs
 from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words, \
     span_evidence
+from .dates import NUMBER_WORDS as _WORD_NUMBERS
 from .treatments import treatment_count
 from .vocabulary import Vocabulary, drug_lexicon
 
@@ -46,8 +50,9 @@ _CONSERVATIVE_DRUGS = frozenset({"nsaid", "acetaminophen", "muscle_relaxant", "a
                                  "topical_analgesic", "corticosteroid"})
 _FIRST_LINE = frozenset({"nsaid", "acetaminophen", "antidepressant", "anticonvulsant"})
 _NEUROPATHIC_FIRST_LINE = frozenset({"antidepressant", "anticonvulsant"})
+_REHABILITATION = frozenset({"physical_therapy", "occupational_therapy", "aquatic_therapy"})
 _DEVICES = ("tens", "h wave", "h-wave", "hwave", "interferential", "stimulat", "neuromuscular")
-_HOME_EXERCISE = ("home exercise", "home program", "home stretching", "exercise program", "home routine")
+_HOME_EXERCISE = ("home exercise", "home program", "home stretching", "exercise program", "home routine", "hep")
 
 
 @dataclass
@@ -96,7 +101,8 @@ def _cues(sent: Sentence, clean: str, vocab: Vocabulary) -> list[tuple[int, int,
     for m in gates["improved"].finditer(clean, words=words, index=index):
         if any(a <= m.start() < b for a, b in taken):
             continue
-        assertion = assert_mention(sent, m.start(), m.end(), vocab)
+        own = frozenset(WORD_RE.findall(clean[m.start():m.end()]))
+        assertion = assert_mention(sent, m.start(), m.end(), vocab, literals=own)
         if assertion.kind == "affirmed":
             out.append((m.start(), m.end(), "improved"))
         elif assertion.kind == "negated":
@@ -122,9 +128,10 @@ def read_responses(seg: Seg, text: str, vocab: Vocabulary, found: Findings, trea
     """Read the response of every course the segment names (see the module docstring)."""
     gates = vocab.response
     anatomy = default_anatomy()
+    pairs = {index: (before, after) for index, before, after in pain_pairs(seg, vocab)}
     for index, sent in enumerate(seg.sentences):
         words = sentence_words(sent)
-        if not (gates["improved"].could(words, sent.text) or gates["not_improved"].could(words, sent.text)
+        if not (index in pairs or gates["improved"].could(words, sent.text) or gates["not_improved"].could(words, sent.text)
                 or gates["worse"].could(words, sent.text) or gates["not_attended"].could(words, sent.text)
                 or "no" in words or "not" in words or "never" in words or "without" in words):
             continue
@@ -135,23 +142,39 @@ def read_responses(seg: Seg, text: str, vocab: Vocabulary, found: Findings, trea
         if not courses:
             continue
         cues = _cues(sent, clean, vocab)
+        pair = pairs.get(index)
+        if pair is not None:
+            # pain with and without the course ("from 7/10 to 2/10 over five weeks of PT")
+            cues.append((0, 0, "improved" if pair[1] < pair[0] else "not_improved"))
         absent_attendance = [(m.start(), m.end()) for m in gates["not_attended"].finditer(
             clean, words=words, index=sentence_index(sent, vocab))]
         if sent.places is None:
             sent.places = anatomy.places(clean)
         for course in courses:
             assertion = assert_mention(sent, course.start, course.end, vocab)
+            if assertion.kind == "negated" and assertion.cue and any(
+                    a <= assertion.cue[0] < b for a, b, name in cues if name == "not_improved"):
+                assertion = Assertion("affirmed")
             clause = clause_span(sent, course.start, vocab)
             parts, side = region(sent.places, clean, course.start, course.end, clause)
             evidence = sentence_evidence(seg, sent, text, course.start, course.end)
             conservative = course.kind in _CONSERVATIVE or course.drug_class in _CONSERVATIVE_DRUGS
             if assertion.kind == "negated":
+                # never tried or never given: it cannot have failed
                 if conservative and course.kind != "drug":
                     found.add("conservative_care_failed", RANK["absent"], "absent", evidence, parts, side)
+                if course.kind == "other" and any(h in course.text for h in _HOME_EXERCISE):
+                    found.add("home_exercise_failed", RANK["absent"], "absent", evidence, parts, side)
+                if course.kind == "drug" and course.drug_class in _FIRST_LINE:
+                    found.add("first_line_failed", RANK["absent"], "absent", evidence, [], None)
+                if course.kind == "drug" and course.drug_class in _NEUROPATHIC_FIRST_LINE:
+                    found.add("neuropathic_first_line_failed", RANK["absent"], "absent", evidence, [], None)
                 continue
             if assertion.kind != "affirmed":
                 continue
             attended = not any(clause[0] <= a < clause[1] for a, _ in absent_attendance)
+            if not attended and course.kind in _REHABILITATION:
+                found.add("rehabilitation_ongoing", RANK["absent"], "absent", evidence, parts, side)
             cue = _nearest(course, cues, clause) if attended else None
             response = cue[2] if cue else None
             _record(seg, sent, text, course, response, attended, treatments, parts, side)
@@ -201,3 +224,76 @@ def _record(seg: Seg, sent: Sentence, text: str, course: _Course, response: str 
                              "evidence": span_evidence(seg, text, sent.start, sent.end)}
     if not attended:
         entry["attended"] = False
+
+
+# ------------------------------------------------------------------ relief after an injection
+
+_PERCENT = re.compile(r"(?<![\w.])(\d{1,3})(?:\s*(?:-|to)\s*(\d{1,3}))?\s*(?:%|percent\b)|\b(?:half|halved|halves|by half)\b")
+_DURATION = re.compile(r"(?<![\w.])(\d{1,2}|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r"|a|an|one|a few|several)"
+                       r"(?:\s*(?:-|to)\s*(\d{1,2}))?\s+(hours?|days?|weeks?|months?|years?)\b")
+_ANESTHETIC = re.compile(r"\b(?:duration of (?:the )?(?:anesthetic|anaesthetic|local)|as long as (?:the )?(?:anesthetic|anaesthetic|"
+                         r"bupivacaine|lidocaine|marcaine|local))")
+_WEEKS = {"hour": 1 / 168, "day": 1 / 7, "week": 1.0, "month": 4.33, "year": 52.0}
+_DIAGNOSTIC = re.compile(r"\b(?:medial branch|mbbs?|diagnostic (?:block|blocks|injection)|facet (?:block|blocks|injection|injections))\b")
+_NEUROTOMY = re.compile(r"\b(?:radiofrequency|rfa|rhizotomy|neurotomy|ablation)\b")
+_INJECTION = re.compile(r"\b(?:epidural|esi|esis|injection|injections|block|blocks|shot)\b")
+
+
+def _percent(clean: str) -> float | None:
+    m = _PERCENT.search(clean)
+    if m is None:
+        return None
+    if m.group(1) is None:
+        return 50.0
+    low = float(m.group(1))
+    return min(low, float(m.group(2))) if m.group(2) else low
+
+
+def _duration_weeks(clean: str) -> float | None:
+    best = None
+    for m in _DURATION.finditer(clean):
+        word = m.group(1)
+        count = _WORD_NUMBERS.get(word, 1 if word in ("a", "an", "one") else None)
+        if count is None:
+            count = 2 if word in ("a few", "several") else int(word)
+        unit = m.group(3).rstrip("s")
+        weeks = count * _WEEKS[unit]
+        best = weeks if best is None else max(best, weeks)
+    return best
+
+
+def read_injection_relief(seg: Seg, text: str, vocab: Vocabulary, found: Findings) -> None:
+    """How much and how long an injection, a block or a neurotomy relieved the pain, against the
+    guideline thresholds: a diagnostic medial branch block at least 70% (for the anesthetic's
+    duration), a therapeutic injection at least 50% for at least 6 weeks, a radiofrequency
+    neurotomy at least 50% for at least 12 weeks. A sentence that states the percentage (and the
+    duration where it counts) gives the finding present when the threshold is met, absent when not."""
+    for index, sent in enumerate(seg.sentences):
+        low = sent.text
+        if "%" not in low and "percent" not in low and "half" not in low:
+            continue
+        if not _INJECTION.search(low) and not _NEUROTOMY.search(low):
+            continue
+        if sentence_kind(seg, index, vocab) != "patient":
+            continue
+        clean = clean_text(sent, vocab)
+        kind_m = _NEUROTOMY.search(clean) or _DIAGNOSTIC.search(clean) or _INJECTION.search(clean)
+        if kind_m is None or assert_mention(sent, kind_m.start(), kind_m.end(), vocab).kind != "affirmed":
+            continue
+        percent = _percent(clean)
+        if percent is None:
+            continue
+        weeks = _duration_weeks(clean)
+        evidence = sentence_evidence(seg, sent, text)
+        if _NEUROTOMY.search(clean):
+            concept, ok = "neurotomy_sustained_relief", percent >= 50 and weeks is not None and weeks >= 12
+            known = weeks is not None or percent < 50
+        elif _DIAGNOSTIC.search(clean):
+            concept, ok = "diagnostic_block_positive", percent >= 70
+            known = True
+        else:
+            concept, ok = "injection_sustained_relief", percent >= 50 and weeks is not None and weeks >= 6
+            known = weeks is not None or percent < 50
+        if known:
+            status = "present" if ok else "absent"
+            found.add(concept, RANK[status], status, evidence, [], None)

@@ -187,8 +187,8 @@ def sentence_kind(seg: Seg, index: int, vocab: Vocabulary) -> str:
             kind = "guideline"
         elif index > 0 and sentence_kind(seg, index - 1, vocab) == "guideline" and (
                 vocab.enumeration.match(text) or vocab.continuation.match(text)
-                or not vocab.finite_verb.search(text, words=words)):
-            kind = "guideline"        # a list item or a fragment continues the guideline before it
+                or (word_count(text) <= 12 and not vocab.finite_verb.search(text, words=words))):
+            kind = "guideline"        # a list item or a short fragment continues the guideline before it
     sent.kind = kind
     return kind
 

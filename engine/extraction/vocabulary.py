@@ -41,6 +41,7 @@ class TriggerList:
     gate: Gate
     not_before: tuple[str, ...] = ()    # not a trigger when the next word is one of these
     at_clause_start: int | None = None  # only within the first n words of its clause
+    not_after: tuple[str, ...] = ()     # not a trigger when the word before is one of these
 
 
 @dataclass
@@ -56,6 +57,7 @@ class ContextVocabulary:
     result_context: Gate             # a lacking cue after these states a negative result
     anaphoric_resolution: Gate       # "it has since resolved": undoes the clause before
     sign_results: Gate               # a named test's positive result ("positive", "reproduced")
+    sign_negative_results: Gate      # ... and its negative result ("without leg pain")
 
 
 _TRIGGER_CLASSES = {"negated", "lacking", "hypothetical", "other", "planned", "historical", "present",
@@ -78,7 +80,8 @@ def _context(data, path: Path) -> ContextVocabulary:
         except PhraseError as err:
             raise PhraseError(f"{where}: {err}") from None
         lists.append(TriggerList(entry["class"], entry["direction"], int(entry.get("scope", 8)), gate,
-                                 tuple(entry.get("unless_followed_by") or ()), entry.get("at_clause_start")))
+                                 tuple(entry.get("unless_followed_by") or ()), entry.get("at_clause_start"),
+                                 tuple(entry.get("unless_preceded_by") or ())))
     precedence = tuple(data.get("precedence") or ())
     unknown = set(precedence) - _TRIGGER_CLASSES
     if unknown:
@@ -89,7 +92,8 @@ def _context(data, path: Path) -> ContextVocabulary:
                              record_subjects=alternation(data.get("record_subjects") or []),
                              result_context=alternation(data.get("result_context") or []),
                              anaphoric_resolution=alternation(data.get("anaphoric_resolution") or []),
-                             sign_results=alternation(data.get("sign_results") or []))
+                             sign_results=alternation(data.get("sign_results") or []),
+                             sign_negative_results=alternation(data.get("sign_negative_results") or []))
 
 
 @dataclass
@@ -102,6 +106,7 @@ class Vocabulary:
     current: frozenset[str]                        # concepts about the present (the past is not them)
     plans: frozenset[str]                          # concepts a plan or an order states (surgery_planned)
     suspicion: frozenset[str]                      # concepts a suspicion states (fracture_suspected)
+    systemic: frozenset[str]                       # concepts about the whole patient: no body part
     phrases: list[_ConceptPhrase]
     phrase_index: TriggerIndex                    # which phrases a sentence's words allow
     phrase_order: list[int]                        # phrase index -> its place: absent phrases first
@@ -162,7 +167,8 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
 
     concepts: dict[str, str] = {}
     negated: dict[str, str] = {}
-    flags: dict[str, set[str]] = {"needs_sign": set(), "current": set(), "plans": set(), "suspicion": set()}
+    flags: dict[str, set[str]] = {"needs_sign": set(), "current": set(), "plans": set(), "suspicion": set(),
+                                  "systemic": set()}
     phrases: list[_ConceptPhrase] = []
     for path in [directory / "findings.yaml"] + sorted(directory.glob("findings-*.yaml")):
         findings = _read_yaml(path)
@@ -183,6 +189,8 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
                 flags["plans"].add(cid)
             if term.get("suspicion"):
                 flags["suspicion"].add(cid)
+            if term.get("regional") is False:
+                flags["systemic"].add(cid)
             for kind, key in (("present", "phrases"), ("absent_phrase", "absent_phrases"),
                               ("symptom_phrase", "symptom_phrases"), ("sign_phrase", "sign_phrases"),
                               ("suspicion_phrase", "suspicion_phrases"), ("gap_phrase", "gap_phrases"),
@@ -213,7 +221,8 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
     return Vocabulary(
         concepts=concepts, negated_status=negated,
         needs_sign=frozenset(flags["needs_sign"]), current=frozenset(flags["current"]),
-        plans=frozenset(flags["plans"]), suspicion=frozenset(flags["suspicion"]), phrases=phrases,
+        plans=frozenset(flags["plans"]), suspicion=frozenset(flags["suspicion"]),
+        systemic=frozenset(flags["systemic"]), phrases=phrases,
         phrase_index=TriggerIndex([cp.phrase.triggers for cp in phrases]),
         phrase_order=[(cp.kind != "absent_phrase") * len(phrases) + i for i, cp in enumerate(phrases)],
         context=context,
