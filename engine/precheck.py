@@ -148,7 +148,7 @@ def build_case(text: str, requests: list[str] | None = None, *, date_of_service:
     else:
         found = find_requests(text)
     if not found:
-        raise PrecheckError("no request to check: give one with --request, or add a line such as "
+        raise PrecheckError("no request to check: give the requested items (--request), or add a line such as "
                             "'Request: Norco 10/325 mg #90' to the report", code="no_requests")
     in_report = [(r.start, r.end) for r in find_requests(text)]
     facts = read_text(_blank(text, in_report), section="summary") if text.strip() else {}
