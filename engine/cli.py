@@ -266,6 +266,9 @@ def _precheck(args, stdout, stderr) -> int:
 
 def _serve(args, stdout, stderr) -> int:
     try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+
         from .service.server import serve
     except ImportError as err:
         print(f"mtus serve: the [serve] extra is not installed ({err.name or err}): "

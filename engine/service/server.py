@@ -20,6 +20,8 @@ LOG_CONFIG = {
         "uvicorn.error": {"level": "INFO"},
         "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         "mtus.service": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "httpx": {"level": "WARNING"},      # its INFO lines hold FHIR URLs with patient ids
+        "httpcore": {"level": "WARNING"},
     },
 }
 
