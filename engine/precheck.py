@@ -250,6 +250,15 @@ def _sentences(text: str | None, facts: list[dict]) -> list[dict]:
     return out
 
 
+def _tone(effect: str, criterion: str, result: str) -> str:
+    """What a criterion's result means for the request: `favourable` (a requirement met, a
+    restriction's condition unmet, an exception documented), `unfavourable`, or `not_documented`."""
+    if result == "not_documented":
+        return "not_documented"
+    good = result == "met" if effect == "support" or criterion == "unless" else result == "unmet"
+    return "favourable" if good else "unfavourable"
+
+
 def _explain(d: dict, text: str | None) -> dict:
     criteria = []
     for rule in d["rules"]:
@@ -258,9 +267,11 @@ def _explain(d: dict, text: str | None) -> dict:
         if "unless" in rule and (rule["status"] != "fails" or rule["unless"]["result"] == "met"):
             items.append(dict(rule["unless"], id="unless"))
         for c in items:
+            result = RESULT_WORDS[c["result"]]
             criteria.append({"rule": rule["id"], "rule_title": rule["title"], "effect": rule["effect"],
                              "rule_status": rule["status"], "criterion": c["id"], "requires": c["requires"],
-                             "result": RESULT_WORDS[c["result"]], "sentences": _sentences(text, c["facts"])})
+                             "result": result, "tone": _tone(rule["effect"], c["id"], result),
+                             "sentences": _sentences(text, c["facts"])})
     titles = {rule["id"]: rule["title"] for rule in d["rules"]}
     checklist, seen = [], set()
     for m in d["missing_documentation"]:
