@@ -49,6 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--section", choices=["summary", "rationale"], default="summary",
                       help="read it as a record of the patient (default) or as a reviewer's rationale")
 
+    pre = sub.add_parser("precheck", help="pre-check the requests of a progress report (.txt/.pdf) against the guidelines")
+    pre.add_argument("report", metavar="REPORT", help="a progress report, .txt or .pdf")
+    pre.add_argument("--request", action="append", metavar="TEXT",
+                     help="a requested item as written (repeatable); default: the report's own request lines")
+    pre.add_argument("--date-of-service", metavar="DATE",
+                     help="the date of service (YYYY-MM-DD or MM/DD/YYYY); default: the report's labelled date")
+    pre.add_argument("--json", action="store_true", help="print the determination JSON")
+    pre.add_argument("--rules", metavar="DIR", help="rules folder (default: the shipped packs)")
+
+    serve = sub.add_parser("serve", help="run the HTTP service: JSON API, CDS Hooks and the pre-check page (extra [serve])")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--max-body", type=int, default=None, metavar="BYTES",
+                       help="largest request body accepted (default 1048576)")
+
     validate = sub.add_parser("validate", help="validate a case JSON against the case schema")
     validate.add_argument("cases", nargs="+", metavar="CASE.json")
 
@@ -93,7 +109,7 @@ def run(argv, stdout, stderr) -> int:
         print(f"mtus-engine {__version__}", file=stdout)
         return EXIT_OK
     handlers = {"check": _check, "extract": _extract, "validate": _validate, "eval": _eval, "rules": _rules,
-                "audit": _audit, "read": _read}
+                "audit": _audit, "read": _read, "precheck": _precheck, "serve": _serve}
     if args.command not in handlers:
         parser.print_help(stdout)
         return EXIT_USAGE
@@ -208,6 +224,57 @@ def _read(args, stdout, stderr) -> int:
             return EXIT_BAD_INPUT
     stdout.write(to_json(read_text(text, section=args.section)))
     return EXIT_OK
+
+
+def _precheck(args, stdout, stderr) -> int:
+    from .errors import EngineError
+    from .extraction import LetterError, read_letter
+    from .extraction.letter import parse_date
+    from .precheck import precheck, render_precheck
+    from .report import to_json
+    from .source import display_path
+    day = None
+    if args.date_of_service:
+        day = parse_date(args.date_of_service) if "/" in args.date_of_service else args.date_of_service
+        try:
+            import datetime as _dt
+            _dt.date.fromisoformat(day or "")
+        except ValueError:
+            print(f"mtus precheck: error: --date-of-service {args.date_of_service!r} is not a date "
+                  "(YYYY-MM-DD or MM/DD/YYYY)", file=stderr)
+            return EXIT_USAGE
+    rules = _load_rules(args.rules, stderr)
+    if rules is None:
+        return EXIT_RULE_ERRORS
+    try:
+        text = read_letter(args.report)
+    except LetterError as err:
+        print(_input_error(err), file=stderr)
+        return EXIT_BAD_INPUT
+    name = display_path(args.report)
+    try:
+        _, document = precheck(rules, text, args.request, date_of_service=day, case_id=Path(args.report).stem)
+    except EngineError as err:
+        print(f"{name}: {err.code}: {err.message}", file=stderr)
+        return EXIT_BAD_INPUT
+    if args.json:
+        stdout.write(to_json({"input": name, **document}))
+    else:
+        stdout.write(render_precheck(document, title=name))
+    return EXIT_OK
+
+
+def _serve(args, stdout, stderr) -> int:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+
+        from .service.server import serve
+    except ImportError as err:
+        print(f"mtus serve: the [serve] extra is not installed ({err.name or err}): "
+              "python -m pip install 'mtus-engine[serve]' (from a checkout: pip install '.[serve]')", file=stderr)
+        return EXIT_USAGE
+    return serve(host=args.host, port=args.port, workers=args.workers, max_body=args.max_body, stderr=stderr)
 
 
 def _validate(args, stdout, stderr) -> int:
