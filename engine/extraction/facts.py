@@ -1038,7 +1038,7 @@ def _split_items(text: str) -> list[tuple[int, int]]:
 
 
 _STUDY_KINDS = ("imaging", "electrodiagnostic")
-_MODALITY_KINDS = ("imaging", "electrodiagnostic", "injection", "equipment")
+_MODALITY_KINDS = ("imaging", "electrodiagnostic", "injection", "equipment", "surgery")
 _STUDY_TAIL = re.compile(r"(?:[\s,;:(]|\b(?:was|were|is|are|which|that|and)\b)*$")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 # a list item that only adds sessions to the course before it: "#7 August", "September #3"
