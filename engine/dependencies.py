@@ -65,8 +65,10 @@ def plan(case) -> Plan:
         else:
             index_of[i] = j
     for i in range(len(ids)):
+        if i in problems:
+            continue
         cycle = _cycle_through(i, index_of)
-        if cycle:
+        if cycle:      # found from its first request in case order, and named from there
             path = " -> ".join(ids[k] for k in cycle + cycle[:1])
             for k in cycle:
                 problems[k] = f"dependency cycle {path}"
