@@ -52,6 +52,8 @@ def plan(case) -> Plan:
     requests); a request that depends on one of them still waits for it.
     """
     ids = case.request_ids
+    if not any("depends_on" in request for request in case.requests):
+        return Plan(list(range(len(ids))))          # nothing depends on anything: the case's order
     position = {rid: i for i, rid in enumerate(ids)}
     index_of: dict[int, int] = {}
     problems: dict[int, str] = {}
@@ -104,11 +106,13 @@ def _cycle_through(start: int, index_of: dict[int, int]) -> list[int]:
 
 
 def index_view(case, position: int, the_plan: Plan, outcomes: dict[int, str],
-               day: _dt.date | None, assumed: str | None = None) -> dict | None:
+               day, assumed: str | None = None) -> dict | None:
     """What rules read as `index` when deciding request `position`, or None.
 
-    `outcomes` holds the decisions already made (by position); `assumed`, when given, stands for
-    the index's decision (rule tests). A request whose `depends_on` names nothing usable gets None.
+    `outcomes` holds the decisions already made (by position); `day` is the request's date (a
+    date, None, or a function giving it, called only when a surgery of the record is looked at);
+    `assumed`, when given, stands for the index's decision (rule tests). A request whose
+    `depends_on` names nothing usable gets None.
     """
     request = case.requests[position]
     j = the_plan.index_of.get(position)
@@ -131,13 +135,16 @@ def index_view(case, position: int, the_plan: Plan, outcomes: dict[int, str],
     return _latest_surgery(case, day)
 
 
-def _latest_surgery(case, day: _dt.date | None) -> dict | None:
+def _latest_surgery(case, day) -> dict | None:
     """The latest surgery of the treatment history done on or before `day` (post-operative
     context): the latest dated one, else the last one listed without a date."""
+    surgeries = [t for t in case._roots.get("treatments") or () if t.get("kind") == "surgery"]
+    if not surgeries:
+        return None
+    if callable(day):
+        day = day()
     best = best_date = undated = None
-    for treatment in case._roots.get("treatments") or ():
-        if treatment.get("kind") != "surgery":
-            continue
+    for treatment in surgeries:
         dates = treatment.get("dates") or []
         if not dates:
             undated = treatment
@@ -165,7 +172,7 @@ def _latest_surgery(case, day: _dt.date | None) -> dict | None:
     return view
 
 
-def context(case, position: int, the_plan: Plan, outcomes: dict[int, str], day: _dt.date | None,
+def context(case, position: int, the_plan: Plan, outcomes: dict[int, str], day,
             assumed: str | None = None) -> dict:
     """The environment entries a request's rules read beyond the case: {"index": view} or {}."""
     view = index_view(case, position, the_plan, outcomes, day, assumed)

@@ -547,7 +547,7 @@ def evaluate_case(rules: RuleSet, case: Case) -> dict:
     outcomes: dict[int, str] = {}
     determinations: list = [None] * len(case.requests)
     for i in plan.order:
-        context = dependencies.context(case, i, plan, outcomes, _request_date(case, i)[0])
+        context = dependencies.context(case, i, plan, outcomes, lambda i=i: _request_date(case, i)[0])
         determination = evaluate_request(rules, case, i, context)
         outcomes[i] = determination["outcome"]
         determinations[i] = dependencies.annotate(determination, case, i, plan, outcomes)

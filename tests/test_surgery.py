@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine import case_from_dict, evaluate, load_case, load_rules
-from engine.dependencies import Plan, index_view, plan
+from engine.dependencies import index_view, plan
 from engine.evaluator import evaluate_case
 from engine.extraction import extract_case, extract_text
 from engine.extraction.linking import link_dependencies
