@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from . import ast
+from . import ast, dependencies
 from .case import Case
 from .compiler import READS
 from .loader import RuleSet
+from .precedence import set_aside
 from .rules import Pack, Rule
 from .values import UNKNOWN, show
 
@@ -492,8 +493,12 @@ def _describe_pack(pack: Pack) -> dict:
     return dict(described)
 
 
-def evaluate_request(rules: RuleSet, case: Case, index: int) -> dict:
+def evaluate_request(rules: RuleSet, case: Case, index: int, context: dict | None = None) -> dict:
+    """Decide request `index`. `context` adds roots to what its rules read (`index`: the procedure
+    it depends on; see engine/dependencies.py)."""
     env = case.environment(index)
+    if context:
+        env.update(context)
     day, basis = _request_date(case, index)
     mtus, odg, note, mtus_index, odg_index = _selection(rules, day)
     applied, undetermined = _apply(mtus_index, env)
@@ -504,6 +509,7 @@ def evaluate_request(rules: RuleSet, case: Case, index: int) -> dict:
         if odg_applied:
             applied, undetermined, used = odg_applied, odg_undetermined, odg
             fallback = "MTUS has no rule for this request; ODG applies per the medical evidence search sequence"
+    applied, superseded = set_aside(applied)
     outcome, rationale, missing = decide(applied)
     unknown_facts = sorted({_describe_unknown(x) for r in applied for c in r.criteria if c.value is UNKNOWN
                             for x in c.reads if x.value is UNKNOWN})
@@ -529,14 +535,25 @@ def evaluate_request(rules: RuleSet, case: Case, index: int) -> dict:
     }
     if undetermined:
         out["applicability_unknown"] = undetermined
+    if superseded:
+        out["superseded"] = superseded
     return out
 
 
 def evaluate_case(rules: RuleSet, case: Case) -> dict:
-    """Every request of the case decided. Same case and rules give the same dict, in the same order."""
+    """Every request of the case decided, each index procedure before the requests that depend
+    on it (engine/dependencies.py). Same case and rules give the same dict, in the case's order."""
     from . import __version__
+    plan = dependencies.plan(case)
+    outcomes: dict[int, str] = {}
+    determinations: list = [None] * len(case.requests)
+    for i in plan.order:
+        context = dependencies.context(case, i, plan, outcomes, lambda i=i: _request_date(case, i)[0])
+        determination = evaluate_request(rules, case, i, context)
+        outcomes[i] = determination["outcome"]
+        determinations[i] = dependencies.annotate(determination, case, i, plan, outcomes)
     return {
         "engine": {"name": "mtus-engine", "version": __version__},
         "case_id": case.case_id,
-        "determinations": [evaluate_request(rules, case, i) for i in range(len(case.requests))],
+        "determinations": determinations,
     }

@@ -272,13 +272,14 @@ class _Builder:
                                               f"test {t['name']!r}: rule {data['id']} has no criterion {c_id!r}",
                                               "rule_schema_error"))
                     ok = False
-            tests.append(RuleTest(t["name"], case, t["expect"], request_index, doc.location(t_path)))
+            tests.append(RuleTest(t["name"], case, t["expect"], request_index, doc.location(t_path),
+                                  t.get("index_outcome")))
         if not ok:
             return None
         citation = Citation(**data["citation"])
         return Rule(id=data["id"], title=data["title"], effect=data["effect"], citation=citation, when=when,
                     criteria=tuple(criteria), rationale=" ".join(data["rationale"].split()), unless=unless,
-                    tests=tuple(tests), location=location, pack=pack)
+                    tests=tuple(tests), location=location, pack=pack, supersedes=tuple(data.get("supersedes", ())))
 
 
 def _pack(doc: YamlDoc) -> Pack:

@@ -74,6 +74,12 @@ def render_text(document: dict, reviewer: dict | None = None, *, explain: str = 
         for note in (g.get("note"), g.get("fallback")):
             if note:
                 lines.append(f"      note: {note}")
+        dependency = d.get("depends_on")
+        if dependency:
+            found = OUTCOME.get(dependency.get("outcome"), "")
+            detail = dependency.get("problem") or dependency.get("note")
+            lines.append(f"      depends on: {dependency['request_id']}"
+                         + (f" ({found})" if found else "") + (f"; {detail}" if detail else ""))
         if d["rules"]:
             lines.append("      rules:")
         for rule in d["rules"]:
@@ -88,6 +94,8 @@ def render_text(document: dict, reviewer: dict | None = None, *, explain: str = 
                 for fact in c["facts"]:
                     if explain == "full" or fact["value"] == "unknown" or c["result"] == "unmet":
                         lines.append(f"                    {_fact_text(fact)}")
+        for aside in d.get("superseded", ()):
+            lines.append(f"        set aside: {aside['rule']} (superseded by {aside['by']})")
         lines.append("      rationale:")
         for sentence in d["rationale"]:
             lines.append(f"        - {sentence}")

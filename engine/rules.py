@@ -46,6 +46,7 @@ class RuleTest:
     expect: dict
     request: int
     location: Location
+    index_outcome: str | None = None    # the decision assumed for the request's index procedure
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Rule:
     location: Location
     pack: "Pack | None" = None
     inherited_from: str | None = None   # id of the rule this one carries over from an earlier edition
+    supersedes: tuple[str, ...] = ()    # patterns of rule ids this rule sets aside when it applies
 
 
 @dataclass

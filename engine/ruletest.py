@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import dependencies
 from .case import Case
-from .evaluator import decide, evaluate_rule
+from .evaluator import _request_date, decide, evaluate_request, evaluate_rule
 from .loader import RuleSet
+from .precedence import set_aside
 from .rules import Rule, RuleTest
 
 
@@ -79,7 +81,9 @@ def run_rule_test(rule: Rule, test: RuleTest, rules: RuleSet) -> tuple[TestResul
     problems = []
     try:
         case = Case(test.case)
+        context = _context(rules, case, test.request, test.index_outcome)
         env = case.environment(test.request)
+        env.update(context)
         result = evaluate_rule(rule, env)
         expect = test.expect
         if "rule" in expect and result.status != expect["rule"]:
@@ -91,12 +95,30 @@ def run_rule_test(rule: Rule, test: RuleTest, rules: RuleSet) -> tuple[TestResul
                 problems.append(f"criterion {criterion_id}: {want} expected, got {have}")
         if "outcome" in expect:
             pack_rules = rule.pack.rules if rule.pack else [rule]
-            outcome, _, _ = decide([evaluate_rule(r, case.environment(test.request)) for r in pack_rules])
+            results = []
+            for r in pack_rules:
+                env = case.environment(test.request)
+                env.update(context)
+                results.append(evaluate_rule(r, env))
+            kept, _ = set_aside([r for r in results if r.status != "not_applicable"])
+            outcome, _, _ = decide(kept)
             if outcome != expect["outcome"]:
                 problems.append(f"outcome {expect['outcome']} expected, got {outcome}")
     except Exception as err:  # a test must never stop the run; report it as an error
         return TestResult(rule, test, "ERROR", [f"{type(err).__name__}: {err}"]), None
     return TestResult(rule, test, "FAIL" if problems else "PASS", problems), result
+
+
+def _context(rules: RuleSet, case: Case, position: int, assumed: str | None) -> dict:
+    """What the request under test reads of the procedure it depends on: the index decided with
+    all loaded rules (its own indexes first), or with the decision the test assumes."""
+    plan = dependencies.plan(case)
+    outcomes: dict[int, str] = {}
+    if assumed is None:
+        for i in reversed(plan.ancestors(position)):
+            context = dependencies.context(case, i, plan, outcomes, _request_date(case, i)[0])
+            outcomes[i] = evaluate_request(rules, case, i, context)["outcome"]
+    return dependencies.context(case, position, plan, outcomes, _request_date(case, position)[0], assumed)
 
 
 def run_tests(rules: RuleSet, select=None) -> TestReport:

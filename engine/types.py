@@ -107,6 +107,7 @@ def root_types() -> dict[str, Type]:
             continue
         roots[name] = type_of_schema(f"#/properties/{name}")
     roots["request"] = type_of_schema("#/$defs/request")
+    roots["index"] = type_of_schema("#/$defs/index_view")   # built by engine/dependencies.py
     roots["findings"] = FINDINGS
     return roots
 

@@ -146,9 +146,9 @@ def test_shoulder_surgery_request(rules):
     _, case, d = check(rules, "shoulder-surgery.txt")
     request = case["requests"][0]
     assert (request["kind"], request["body_part"]) == ("surgery", "shoulder")
-    assert results(d, "surgery.shoulder") == {"surgical_lesion": "met", "three_months": "met",
-                                              "conservative_care": "met"}
-    assert any("partial-thickness supraspinatus tear" in s for s in sentences(d, "surgery.shoulder", "surgical_lesion"))
+    assert results(d, "surgery.shoulder_lesion_failed_exercise") == {"surgical_lesion": "met", "exercise_failed": "met"}
+    assert any("partial-thickness supraspinatus tear" in s
+               for s in sentences(d, "surgery.shoulder_lesion_failed_exercise", "surgical_lesion"))
     assert d["outcome"] == "certify"
     assert checklist(d) == []
 

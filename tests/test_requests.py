@@ -163,11 +163,14 @@ KINDS = [
      dict(kind="injection", modality="prp", body_part="knee", side="right")),
     ("Right Shoulder Arthroscopy with rotator cuff repair vs debridement, subacromial decompression/acromioplasty "
      "and possible proximal biceps tenodynovitis",
-     dict(kind="surgery", body_part="shoulder", side="right", item="Right Shoulder Arthroscopy")),
+     dict(kind="surgery", modality="rotator_cuff_repair", body_part="shoulder", side="right", item="Right Shoulder Arthroscopy")),
+    # an associated surgical service is the service it names, tied to the surgery
     ("Associated surgical service: Cryotherapy unit, seven day use",
-     dict(kind="surgery_associated", modality="cold_therapy", duration_weeks=1, item="Cryotherapy unit")),
-    ("Associated surgical service: Physical Therapy sessions, 12", dict(kind="surgery_associated", visits=12)),
-    ("Preoperative Medical Clearance", dict(kind="surgery_associated")),
+     dict(kind="equipment", modality="cold_therapy", duration_weeks=1, item="Cryotherapy unit", perioperative="associated")),
+    ("Associated surgical service: Physical Therapy sessions, 12",
+     dict(kind="physical_therapy", visits=12, perioperative="associated")),
+    ("Preoperative Medical Clearance",
+     dict(kind="surgery_associated", modality="medical_clearance", perioperative="pre_operative")),
     ("TENS unit", dict(kind="equipment", modality="tens")),
     ("Wrist braces #2", dict(kind="equipment", modality="brace", quantity=2, body_part="wrist")),
     ("Sit-stand workstation", dict(kind="equipment", modality="dme")),

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..paths import SCHEMA_DIR
 from .letter import Item, Letter, parse_date, parse_letter, without_verdicts
+from .linking import link_dependencies
 from .reader import LetterError, normalise_text, read_letter
 
 EXTRACTOR = "mtus-engine letter extractor 1"
@@ -59,6 +60,7 @@ def _optional(module: str, name: str):
 def _helpers() -> dict:
     return {
         "parse_request": _optional("requests", "parse_request"),
+        "authorization_field": _optional("requests", "authorization_field"),
         "extract_facts": _optional("facts", "extract_facts"),
         "extract_item_facts": _optional("facts", "extract_item_facts"),
     }
@@ -144,7 +146,11 @@ def _request(item: Item, index: int, text: str, parse_request) -> dict:
     if item.original_request:
         request["original_request"] = item.original_request
     if item.authorized:
-        request["authorized"] = item.authorized
+        request.pop("authorized", None)
+        request.pop("substitute", None)
+        classify = _helpers()["authorization_field"]
+        field = "authorized" if parse_request is None or classify is None else classify(request, item.authorized)
+        request[field] = item.authorized
     request["evidence"] = _evidence(text, "item", item.start, item.end)
     if warnings:
         request["warnings"] = list(request.get("warnings", [])) + warnings
@@ -303,6 +309,7 @@ def build_case(letter: Letter, *, source: str | None = None, mode: str = "summar
 
     parse_request = helpers["parse_request"]
     requests = [_request(item, index, text, parse_request) for index, item in enumerate(letter.items, 1)]
+    link_dependencies(requests)
     medications = case.get("medications")
     for request in requests:
         prior = _prior_use(request, medications)

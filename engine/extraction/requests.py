@@ -161,6 +161,8 @@ class RequestVocabulary:
     modality_kind: dict[str, str]
     combines: list[tuple[str, frozenset[str]]]
     default_modality: dict[tuple[str, str], str] = field(default_factory=dict)   # (kind, body part) -> modality
+    perioperative: tuple[tuple[str, re.Pattern], ...] = ()   # (phase, pattern of its phrases)
+    service_kinds: frozenset[str] = frozenset()              # kinds whose items can serve a named surgery
 
 
 def _read_yaml(path: Path):
@@ -286,9 +288,24 @@ def _load_vocabulary(directory: Path) -> RequestVocabulary:
             except re.error as err:
                 raise RequestVocabularyError(f"{body_path}: terms[{i}] ({bid}): patterns[{k}] is not a valid regex: {err}") from None
 
+    phases = []
+    for phase, phrases in (kinds_data.get("perioperative_phrases") or {}).items():
+        if phase not in _PHASES or not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+            raise RequestVocabularyError(f"{kinds_path}: perioperative_phrases: {phase!r} must be one of "
+                                         f"{', '.join(_PHASES)} with a list of phrases")
+        phases.append((phase, _rx(r"(?<![a-z0-9])(?:" + "|".join(_phrase_pattern(p) for p in sorted(phrases, key=len, reverse=True))
+                                  + r")(?![a-z0-9])", re.I)))
+    service_kinds = kinds_data.get("service_kinds") or []
+    for kid in service_kinds:
+        if kid not in kinds:
+            raise RequestVocabularyError(f"{kinds_path}: service_kinds names unknown kind {kid!r}")
+
     rank = {k: i for i, k in enumerate(kinds)}
     return RequestVocabulary(kinds, rank, yields, tuple(breaks), retro, _PhraseIndex(service), _PhraseIndex(body),
-                             patterns, modality_kind, combines, defaults)
+                             patterns, modality_kind, combines, defaults, tuple(phases), frozenset(service_kinds))
+
+
+_PHASES = ("pre_operative", "post_operative", "associated")
 
 
 @lru_cache(maxsize=1)
@@ -455,6 +472,7 @@ _SIDE_NORMAL = {"left": "left", "lt": "left", "l": "left", "right": "right", "rt
                 "b/l": "bilateral"}
 _PLURAL_PARTS = _rx(r"\b(?:extremities|knees|shoulders|hands|wrists|elbows|hips|ankles|feet|legs|arms)\b", _I)
 
+_COUNTED_IN_DAYS = ("hospital_stay",)   # services whose quantity is a number of days (a length of stay)
 _SESSION_KINDS = {"physical_therapy", "occupational_therapy", "aquatic_therapy", "chiropractic", "acupuncture",
                   "office_visit", "consultation", "home_health", "program"}
 _WORD_THEN_DIGITS = _rx(r"\b(" + _WORD_ALT + r")\s*\((\d+)\)", _I)
@@ -551,8 +569,6 @@ def _parse(text: str, lexicon: Lexicon, voc: RequestVocabulary, *, allow_partial
     if original:
         out["original_request"] = original
         base = _parse(original, lexicon, voc, allow_partial=False)
-    if authorized:
-        out["authorized"] = authorized
 
     scan = _Scan(clean)
 
@@ -583,12 +599,24 @@ def _parse(text: str, lexicon: Lexicon, voc: RequestVocabulary, *, allow_partial
     if kind == "other" and base is not None and base.get("kind") not in (None, "other"):
         kind = base["kind"]
     out["kind"] = kind
-    # "Associated surgical service: Physical therapy sessions, 12": counted as the inner service
+    # "Associated surgical service: Physical therapy sessions, 12" is physical therapy tied to a
+    # surgery: the kind is the inner service's; the tie is `perioperative` (and `depends_on`, set
+    # when the letter holds the surgery). A service that exists only with a surgery (clearance,
+    # assistant surgeon, hospital stay) keeps the kind surgery_associated.
     inner = kind
+    marker = None
     if kind == "surgery_associated" and kind_match is not None:
         after = [(m, meanings) for m, meanings in service if m.start() >= kind_match.end()]
         inner_mentions = [d for d in mentions if d.start >= kind_match.end()]
         inner, _ = _choose_kind(voc, after, inner_mentions, len(clean), visits_stated)
+        if inner not in ("other", "surgery", "surgery_associated"):
+            marker, kind = kind_match, inner
+            out["kind"] = kind
+    phase = _perioperative(voc, clean, kind, marker is not None, service, head_end)
+    if phase is None and base is not None:
+        phase = base.get("perioperative")
+    if phase:
+        out["perioperative"] = phase
 
     # -- modality ---------------------------------------------------------------------------
     body_part, side, body_warnings = _body_part(voc, clean)
@@ -618,6 +646,8 @@ def _parse(text: str, lexicon: Lexicon, voc: RequestVocabulary, *, allow_partial
     else:
         _fill_schedule(out, scan, clean, inner, warnings)
 
+    if out.get("modality") in _COUNTED_IN_DAYS and "quantity" not in out and out.get("duration_weeks"):
+        out["quantity"] = int(round(out["duration_weeks"] * 7))     # durations keep 0.1 week: whole days come back
     if body_part:
         out["body_part"] = body_part
         warnings.extend(body_warnings)
@@ -631,9 +661,15 @@ def _parse(text: str, lexicon: Lexicon, voc: RequestVocabulary, *, allow_partial
         retrospective = True
     if retrospective:
         out["retrospective"] = True
+    if authorized:
+        out[authorization_field({"text": clean, "original_request": original}, authorized, lexicon, voc)] = authorized
 
     # -- the item name ------------------------------------------------------------------------
-    item = _item_name(out, scan, clean, kind, kind_match, mentions, head_end, voc)
+    # "Associated surgical service:" is dropped from the name; "Assistant surgeon" names the item
+    strip = marker if marker is not None else (
+        kind_match if kind == "surgery_associated" and kind_match is not None
+        and not any(p.modality for p in voc.service.meanings(kind_match.group())) else None)
+    item = _item_name(out, scan, clean, kind, strip, mentions, head_end, voc)
     if item:
         out["item"] = item
     if kind == "other":
@@ -645,7 +681,60 @@ def _parse(text: str, lexicon: Lexicon, voc: RequestVocabulary, *, allow_partial
 
 _KEY_ORDER = ["text", "item", "kind", "modality", "drug", "quantity", "refills", "doses_per_day", "days_supply",
               "frequency_per_week", "duration_weeks", "visits", "body_part", "side", "date_of_service",
-              "retrospective", "original_request", "authorized", "warnings"]
+              "retrospective", "perioperative", "original_request", "authorized", "substitute", "warnings"]
+
+
+def authorization_field(request: dict, authorized: str, lexicon: Lexicon | None = None,
+                        vocabulary: RequestVocabulary | None = None) -> str:
+    """Where what the claims administrator authorized goes: `authorized` when it is part of the
+    original request (less of the same service, or one of the procedures it named): the disputed
+    item is then the remainder; `substitute` when it is a different service given instead (a
+    skilled nursing facility for inpatient rehabilitation, another drug): not the first part of
+    the request. When the texts do not say enough to tell, `authorized`."""
+    lexicon = lexicon or load_lexicon()
+    voc = vocabulary or load_request_vocabulary()
+    other = _parse(authorized, lexicon, voc, allow_partial=False)
+    pool = request.get("original_request") or request.get("text") or ""
+    generics = {m.drug.generic for m in lexicon.find(pool)}
+    modalities, kinds = set(), set()
+    for _hit, meanings in voc.service.finditer(pool):
+        for p in meanings:
+            kinds.add(p.kind)
+            if p.modality:
+                modalities.add(p.modality)
+    if generics:
+        kinds.add("drug")
+    kind = other.get("kind")
+    if kind == "drug":
+        generic = (other.get("drug") or {}).get("generic")
+        return "substitute" if generic and generics and generic not in generics else "authorized"
+    modality = other.get("modality")
+    if modality and modalities:
+        return "authorized" if modality in modalities else "substitute"
+    if kind not in (None, "other") and kinds:
+        return "authorized" if kind in kinds else "substitute"
+    return "authorized"
+
+
+def _perioperative(voc: RequestVocabulary, text: str, kind: str, marked: bool, service, head_end: int) -> str | None:
+    """How the item is tied to a surgery: pre_operative, post_operative or associated (see
+    `perioperative_phrases` in rules/vocab/request_kinds.yaml), or None. A surgery itself is not
+    tied to one."""
+    if kind == "surgery":
+        return None
+    found = {phase for phase, regex in voc.perioperative if regex.search(text)}
+    if "pre_operative" in found and "post_operative" not in found:
+        return "pre_operative"
+    if "post_operative" in found and "pre_operative" not in found:
+        return "post_operative"
+    if found or marked or kind == "surgery_associated":
+        return "associated"
+    if kind in voc.service_kinds:
+        # a service of a named procedure: "Cold therapy unit for the knee arthroscopy"
+        for m, meanings in service:
+            if m.start() >= head_end and any(p.kind == "surgery" for p in meanings):
+                return "associated"
+    return None
 
 
 def _has_schedule(text: str) -> bool:
@@ -697,7 +786,7 @@ def _modality(voc: RequestVocabulary, kind: str, service, visits_stated: bool, b
         for p in meanings:
             if p.modality is None or (p.needs_visits and not visits_stated):
                 continue
-            if kind == "surgery_associated" or voc.modality_kind.get(p.modality) == kind:
+            if voc.modality_kind.get(p.modality) == kind:
                 if p.modality not in found:
                     found.append(p.modality)
     for combined, parts in voc.combines:
@@ -1125,7 +1214,7 @@ def _strip_counts(text: str) -> str:
     return " ".join(text.split())
 
 
-def _item_name(out: dict, scan: _Scan, text: str, kind: str, kind_match: re.Match | None,
+def _item_name(out: dict, scan: _Scan, text: str, kind: str, marker: re.Match | None,
                mentions: list[DrugMention], head_end: int, voc: RequestVocabulary) -> str:
     if kind == "drug" and out.get("drug", {}).get("name"):
         return out["drug"]["name"]
@@ -1135,8 +1224,8 @@ def _item_name(out: dict, scan: _Scan, text: str, kind: str, kind_match: re.Matc
         for i in range(max(0, a), min(len(chars), b)):
             chars[i] = " "
     rest = "".join(chars)
-    if kind == "surgery_associated" and kind_match is not None and kind_match.start() < 5:
-        after = rest[kind_match.end():].lstrip(" :")
+    if marker is not None and marker.start() < 5:
+        after = rest[marker.end():].lstrip(" :")
         if after:
             rest = after
     rest = _COUNTS_INLINE.sub(" ", rest)

@@ -61,7 +61,7 @@ def split_items(text: str) -> list[tuple[int, int]]:
 _STUDY_KINDS = ("imaging", "electrodiagnostic")
 
 
-_MODALITY_KINDS = ("imaging", "electrodiagnostic", "injection", "equipment")
+_MODALITY_KINDS = ("imaging", "electrodiagnostic", "injection", "equipment", "surgery")
 
 
 _STUDY_TAIL = re.compile(r"(?:[\s,;:(]|\b(?:was|were|is|are|which|that|and)\b)*$")
