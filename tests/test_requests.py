@@ -170,7 +170,17 @@ KINDS = [
     ("Preoperative Medical Clearance", dict(kind="surgery_associated")),
     ("TENS unit", dict(kind="equipment", modality="tens")),
     ("Wrist braces #2", dict(kind="equipment", modality="brace", quantity=2, body_part="wrist")),
-    ("Sit-stand workstation", dict(kind="equipment", modality="dme")),
+    ("Sit-stand workstation", dict(kind="equipment", modality="non_medical_item")),
+    ("Wedge pillow", dict(kind="equipment", modality="pillow")),
+    ("Cognitive behavioral therapy x6", dict(kind="psychological", modality="psychotherapy", visits=6)),
+    ("Biofeedback 1 time a week for 4 weeks", dict(kind="psychological", modality="biofeedback", visits=4)),
+    ("Psychological evaluation", dict(kind="consultation", modality="psych_evaluation")),
+    ("Neuropsychological testing", dict(kind="consultation", modality="neuropsych_testing")),
+    ("EEG", dict(kind="electrodiagnostic", modality="eeg")),
+    ("Hearing aids, bilateral", dict(kind="equipment", modality="hearing_aid")),
+    ("Transportation to and from medical appointments", dict(kind="transportation", modality="transportation")),
+    ("Home modifications: wheelchair ramp", dict(kind="equipment", modality="home_modification")),
+    ("Partial hospitalization program, 10 days", dict(kind="program", modality="partial_hospitalization")),
     ("Spine surgery evaluation for the lumbar", dict(kind="consultation", body_part="lumbar_spine")),
     ("Consult with hip replacement specialist to evaluation for a total hip arthroplasty",
      dict(kind="consultation", body_part="hip", item="Consult with hip replacement specialist")),
@@ -342,6 +352,21 @@ def test_summed_visit_counts_are_reported(parse):
               "therapy sessions for the left wrist")
     assert r["visits"] == 10 and r["item"] == "physical therapy"
     assert any("sum" in w for w in r["warnings"]) and any("several body parts" in w for w in r["warnings"])
+
+
+@pytest.mark.parametrize("text, visits, fewest", [
+    ("Acupuncture 1-2 times a week for 6 weeks", 12, 6),
+    ("Acupuncture 2 times a week for 4-6 weeks", 12, 8),
+    ("Acupuncture 6-12 sessions", 12, 6),
+    ("Physical therapy 2-3 times a week for 6 weeks", 18, 12),
+])
+def test_a_range_keeps_its_lower_end_in_visits_min(parse, text, visits, fewest):
+    r = parse(text)
+    assert (r["visits"], r["visits_min"]) == (visits, fewest)
+
+
+def test_no_visits_min_without_a_range(parse):
+    assert "visits_min" not in parse("Acupuncture 2 times a week for 6 weeks")
 
 
 # --------------------------------------------------------------------------- odd text
