@@ -546,3 +546,30 @@ def test_dev_letter_items(parse):
     assert {"drug", "imaging", "electrodiagnostic", "physical_therapy", "chiropractic", "acupuncture", "injection",
             "equipment", "consultation", "laboratory", "surgery", "surgery_associated", "home_health",
             "office_visit", "program", "occupational_therapy"} <= kinds
+
+
+# --------------------------------------------------------------------------- branded topicals
+
+@pytest.mark.parametrize("text, generic, ingredients", [
+    ("Terocin patch #30", "lidocaine/menthol", {"lidocaine", "menthol"}),
+    ("Terocin lotion 120ml", "methyl salicylate/capsaicin/menthol/lidocaine",
+     {"methyl salicylate", "capsaicin", "menthol", "lidocaine"}),
+    ("Medrox patch #30", "capsaicin/menthol", {"capsaicin", "menthol"}),
+    ("Methoderm gel 120g", "methyl salicylate/menthol", {"methyl salicylate", "menthol"}),
+])
+def test_a_combination_topical_named_by_brand_lists_its_ingredients(parse, text, generic, ingredients):
+    drug = parse(text)["drug"]
+    assert drug["generic"] == generic and drug["drug_class"] == "topical_analgesic"
+    assert {i["generic"] for i in drug["ingredients"]} == ingredients
+
+
+def test_a_compounded_cream_named_by_brand_is_topical_with_its_ingredients(parse):
+    drug = parse("Fluriflex 180gm")["drug"]
+    assert drug["drug_class"] == "topical_analgesic" and drug["compounded"] is True
+    assert [i["drug_class"] for i in drug["ingredients"]] == ["nsaid", "muscle_relaxant"]
+
+
+def test_an_unknown_brand_of_cream_is_reported_not_guessed(parse):
+    r = parse("Xyzcin cream 120g")
+    assert "generic" not in r["drug"] and "ingredients" not in r["drug"]
+    assert any("ingredients are unknown" in w for w in r["warnings"])

@@ -826,6 +826,8 @@ def _fill_drug(out: dict, scan: _Scan, text: str, mentions: list[DrugMention], l
             drug["compounded"] = True
         if form in _TOPICAL_FORMS or topical_word:
             drug["drug_class"] = "topical_analgesic"
+            # a product named only by a brand the lexicon does not know: its ingredients are not guessed
+            warnings.append("topical product not in the lexicon: its ingredients are unknown (not guessed)")
         out["drug"] = drug
         warnings.append("no drug of the lexicon named; drug name kept as written")
         return
@@ -872,7 +874,8 @@ def _fill_drug(out: dict, scan: _Scan, text: str, mentions: list[DrugMention], l
             elif unit == "mcg":
                 strength_mg = float(m.group("a")) / 1000
 
-    topical = (form in _TOPICAL_FORMS or topical_word or (strength or "").endswith("%")) \
+    brand_form = brand_info.form if brand_info else None
+    topical = (form in _TOPICAL_FORMS or brand_form in _TOPICAL_FORMS or topical_word or (strength or "").endswith("%")) \
         and entry.route not in ("topical", "transdermal")
     if topical:
         variant = lexicon.variant(entry.generic, "topical")
@@ -928,6 +931,11 @@ def _fill_drug(out: dict, scan: _Scan, text: str, mentions: list[DrugMention], l
             if g in lexicon.drugs:
                 ingredients.append({"name": g, "generic": g, "drug_class": lexicon.drugs[g].drug_class})
         drug["ingredients"] = ingredients
+    elif entry.drug_class == "topical_analgesic" and len(entry.ingredients) > 1:
+        # a combination product named by its brand (Terocin, Medrox): each of its drugs, so that the
+        # rule on compounded and combination topicals can read them
+        drug["ingredients"] = [{"name": g, "generic": g, "drug_class": lexicon.drugs[g].drug_class}
+                               for g in entry.ingredients if g in lexicon.drugs]
     out["drug"] = drug
 
 
