@@ -192,19 +192,9 @@ def test_no_topic_rule_or_case_names_a_letter():
 
 
 def test_no_topic_rule_or_case_copies_a_letter_item():
-    folder = ROOT.parent / "shared" / "corpus" / "dev-letters"
-    if not folder.is_dir():
-        folder = Path("/work/shared/corpus/dev-letters")
-    pdfs = sorted(folder.glob("*.pdf"))
-    if not pdfs:
-        pytest.skip("the development letters are not available here")
-    pypdfium2 = pytest.importorskip("pypdfium2")
     import yaml
-    items = set()
-    for pdf in pdfs:
-        text = "\n".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(str(pdf)))
-        for match in re.finditer(r"^(.*?):\s*(?:Upheld|Overturned)\s*$", text, re.M):
-            items.add(re.sub(r"\W+", " ", match.group(1).lower()).strip())
+    from test_nondrug_cases import _letter_item_lines
+    items = _letter_item_lines()
     texts = [r["text"] for p in CASES.glob("topics-*.json") for r in json.loads(p.read_text())["requests"]]
     for path in TOPIC_FILES:
         for rule in yaml.safe_load(path.read_text())["rules"]:
