@@ -95,6 +95,22 @@ def _check_time_to_number(args):
     return T.NUMBER
 
 
+def _check_first_known(args):
+    _arity(args, 1, 8)
+    first = args[0]
+    for other in args[1:]:
+        if not first.same_kind(other):
+            raise Mismatch(f"arguments must all be {first.describe()}, got {other.describe()}")
+    return next((a for a in args if a.kind != "any"), first)
+
+
+def _first_known(*values):
+    for value in values:
+        if value is not UNKNOWN:
+            return value
+    return UNKNOWN
+
+
 def _check_daily_med(args):
     _arity(args, 1)
     if args[0].kind != "object" or not (args[0].schema or "").endswith("/request"):
@@ -156,6 +172,10 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
              _check_time_to_number, lambda v: (lambda t: t)),
     Function("in_weeks", "in_weeks(time) -> number", "A time as a plain number of weeks.",
              _check_time_to_number, lambda v: (lambda t: t / 7)),
+    Function("first_known", "first_known(a, b, ...) -> the type of a",
+             "The first argument that is known, in order; unknown when none is (a fact with a stand-in: "
+             "first_known(request.date_of_service, letter.ur_denial_date)).",
+             _check_first_known, lambda v: _first_known, sees_unknown=True),
     Function("daily_med", "daily_med(request) -> mg MED",
              "The requested opioid's daily dose in morphine equivalents: strength x doses per day x the "
              "lexicon's factor (doses per day from the request, or quantity / days supply); unknown when any is missing.",

@@ -23,14 +23,15 @@ EXPECTED = {
     # NSAIDs
     "pharmacology-nsaid-clinician-knee-oa.json": (
         "certify", "mtus.cpmtg_2009",
-        {M + "nsaids.short_term": "holds", M + "nsaids.gi_risk_without_protection": "fails"},
-        {(M + "nsaids.short_term", "indication"): "met", (M + "nsaids.short_term", "pain_level"): "met",
-         (M + "nsaids.short_term", "short_course"): "met"},
+        {M + "nsaids.osteoarthritis": "holds", M + "nsaids.gi_risk_without_protection": "fails"},
+        {(M + "nsaids.osteoarthritis", "osteoarthritis"): "met", (M + "nsaids.osteoarthritis", "moderate_to_severe"): "met",
+         (M + "nsaids.osteoarthritis", "shortest_period"): "met"},
         set()),
     "pharmacology-nsaid-auditor-refills.json": (
         "non_certify", "mtus.cpmtg_2009",
-        {M + "nsaids.short_term": "fails", M + "nsaids.continued_use": "unknown"},
-        {(M + "nsaids.short_term", "short_course"): "unmet", (M + "nsaids.continued_use", "pain_relief"): "met",
+        {M + "nsaids.chronic_back_pain": "fails", M + "nsaids.osteoarthritis": "fails",
+         M + "nsaids.continued_use": "unknown"},
+        {(M + "nsaids.chronic_back_pain", "short_term"): "unmet", (M + "nsaids.continued_use", "pain_relief"): "met",
          (M + "nsaids.continued_use", "function"): "unknown"},
         {"function", "monitoring"}),
     # Proton pump inhibitors

@@ -174,6 +174,18 @@ KINDS = [
     ("TENS unit", dict(kind="equipment", modality="tens")),
     ("Wrist braces #2", dict(kind="equipment", modality="brace", quantity=2, body_part="wrist")),
     ("Sit-stand workstation", dict(kind="equipment", modality="dme")),
+    ("Hygiene wipes, one box", dict(kind="equipment", modality="non_medical_item")),
+    ("Wedge pillow", dict(kind="equipment", modality="non_medical_item")),
+    ("Neck support pillow", dict(kind="equipment", modality="pillow", body_part="cervical_spine")),
+    ("Cognitive behavioral therapy x6", dict(kind="psychological", modality="psychotherapy", visits=6)),
+    ("Biofeedback 1 time a week for 4 weeks", dict(kind="psychological", modality="biofeedback", visits=4)),
+    ("Psychological evaluation", dict(kind="consultation", modality="psych_evaluation")),
+    ("Neuropsychological testing", dict(kind="consultation", modality="neuropsych_testing")),
+    ("EEG", dict(kind="electrodiagnostic", modality="eeg")),
+    ("Hearing aids, bilateral", dict(kind="equipment", modality="hearing_aid")),
+    ("Transportation to and from medical appointments", dict(kind="transportation", modality="transportation")),
+    ("Home modifications: wheelchair ramp", dict(kind="equipment", modality="home_modification")),
+    ("Partial hospitalization program, 10 days", dict(kind="program", modality="partial_hospitalization")),
     ("Spine surgery evaluation for the lumbar", dict(kind="consultation", body_part="lumbar_spine")),
     ("Consult with hip replacement specialist to evaluation for a total hip arthroplasty",
      dict(kind="consultation", body_part="hip", item="Consult with hip replacement specialist")),
@@ -345,6 +357,21 @@ def test_summed_visit_counts_are_reported(parse):
               "therapy sessions for the left wrist")
     assert r["visits"] == 10 and r["item"] == "physical therapy"
     assert any("sum" in w for w in r["warnings"]) and any("several body parts" in w for w in r["warnings"])
+
+
+@pytest.mark.parametrize("text, visits, fewest", [
+    ("Acupuncture 1-2 times a week for 6 weeks", 12, 6),
+    ("Acupuncture 2 times a week for 4-6 weeks", 12, 8),
+    ("Acupuncture 6-12 sessions", 12, 6),
+    ("Physical therapy 2-3 times a week for 6 weeks", 18, 12),
+])
+def test_a_range_keeps_its_lower_end_in_visits_min(parse, text, visits, fewest):
+    r = parse(text)
+    assert (r["visits"], r["visits_min"]) == (visits, fewest)
+
+
+def test_no_visits_min_without_a_range(parse):
+    assert "visits_min" not in parse("Acupuncture 2 times a week for 6 weeks")
 
 
 # --------------------------------------------------------------------------- odd text
@@ -522,3 +549,30 @@ def test_dev_letter_items(parse):
     assert {"drug", "imaging", "electrodiagnostic", "physical_therapy", "chiropractic", "acupuncture", "injection",
             "equipment", "consultation", "laboratory", "surgery", "surgery_associated", "home_health",
             "office_visit", "program", "occupational_therapy"} <= kinds
+
+
+# --------------------------------------------------------------------------- branded topicals
+
+@pytest.mark.parametrize("text, generic, ingredients", [
+    ("Terocin patch #30", "lidocaine/menthol", {"lidocaine", "menthol"}),
+    ("Terocin lotion 120ml", "methyl salicylate/capsaicin/menthol/lidocaine",
+     {"methyl salicylate", "capsaicin", "menthol", "lidocaine"}),
+    ("Medrox patch #30", "capsaicin/menthol", {"capsaicin", "menthol"}),
+    ("Methoderm gel 120g", "methyl salicylate/menthol", {"methyl salicylate", "menthol"}),
+])
+def test_a_combination_topical_named_by_brand_lists_its_ingredients(parse, text, generic, ingredients):
+    drug = parse(text)["drug"]
+    assert drug["generic"] == generic and drug["drug_class"] == "topical_analgesic"
+    assert {i["generic"] for i in drug["ingredients"]} == ingredients
+
+
+def test_a_compounded_cream_named_by_brand_is_topical_with_its_ingredients(parse):
+    drug = parse("Fluriflex 180gm")["drug"]
+    assert drug["drug_class"] == "topical_analgesic" and drug["compounded"] is True
+    assert [i["drug_class"] for i in drug["ingredients"]] == ["nsaid", "muscle_relaxant"]
+
+
+def test_an_unknown_brand_of_cream_is_reported_not_guessed(parse):
+    r = parse("Xyzcin cream 120g")
+    assert "generic" not in r["drug"] and "ingredients" not in r["drug"]
+    assert any("ingredients are unknown" in w for w in r["warnings"])

@@ -347,6 +347,14 @@ def _range_value(m: re.Match) -> tuple[float | None, bool]:
     return a, False
 
 
+def _range_low(m: re.Match) -> float | None:
+    """The lower bound of "a" or "a-b"."""
+    a, b = _num(m.group("a")), _num(m.groupdict().get("b"))
+    if b is not None and a is not None:
+        return min(a, b)
+    return a
+
+
 def _intish(x: float | None):
     if x is None:
         return None
@@ -379,7 +387,7 @@ _DOS_RANGE_TAIL = _rx(r"\s*(?:-|to|through|thru)\s*" + _DATE.replace("?P<m>", ""
 
 _FREQ_WEEK = [
     _rx(RANGE + r"\s*days?\s*(?:a|per|/|each)\s*week\b", _I),
-    _rx(RANGE + r"\s*(?:x|times|visits?|sessions?|treatments?)?\s*(?:a|per|/|each|every)\s*(?:week|wk)s?\b", _I),
+    _rx(RANGE + r"\s*(?:x|times?|visits?|sessions?|treatments?)?\s*(?:a|per|/|each|every)\s*(?:week|wk)s?\b", _I),
     _rx(RANGE + r"\s*(?:x|times)\s*(?:weekly|wkly)\b", _I),
     _rx(RANGE + r"x/?w(?:k|eek)?\b", _I),
 ]
@@ -474,7 +482,7 @@ _PLURAL_PARTS = _rx(r"\b(?:extremities|knees|shoulders|hands|wrists|elbows|hips|
 
 _COUNTED_IN_DAYS = ("hospital_stay",)   # services whose quantity is a number of days (a length of stay)
 _SESSION_KINDS = {"physical_therapy", "occupational_therapy", "aquatic_therapy", "chiropractic", "acupuncture",
-                  "office_visit", "consultation", "home_health", "program"}
+                  "office_visit", "consultation", "home_health", "program", "psychological"}
 _WORD_THEN_DIGITS = _rx(r"\b(" + _WORD_ALT + r")\s*\((\d+)\)", _I)
 _SOFT = str.maketrans({"\ufffe": "-", "\u00ad": "", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
                        "\u2014": "-", "\u2019": "'", "\u00a0": " "})
@@ -680,7 +688,7 @@ def _parse(text: str, lexicon: Lexicon, voc: RequestVocabulary, *, allow_partial
 
 
 _KEY_ORDER = ["text", "item", "kind", "modality", "drug", "quantity", "refills", "doses_per_day", "days_supply",
-              "frequency_per_week", "duration_weeks", "visits", "body_part", "side", "date_of_service",
+              "frequency_per_week", "duration_weeks", "visits", "visits_min", "body_part", "side", "date_of_service",
               "retrospective", "perioperative", "original_request", "authorized", "substitute", "warnings"]
 
 
@@ -907,6 +915,8 @@ def _fill_drug(out: dict, scan: _Scan, text: str, mentions: list[DrugMention], l
             drug["compounded"] = True
         if form in _TOPICAL_FORMS or topical_word:
             drug["drug_class"] = "topical_analgesic"
+            # a product named only by a brand the lexicon does not know: its ingredients are not guessed
+            warnings.append("topical product not in the lexicon: its ingredients are unknown (not guessed)")
         out["drug"] = drug
         warnings.append("no drug of the lexicon named; drug name kept as written")
         return
@@ -953,7 +963,8 @@ def _fill_drug(out: dict, scan: _Scan, text: str, mentions: list[DrugMention], l
             elif unit == "mcg":
                 strength_mg = float(m.group("a")) / 1000
 
-    topical = (form in _TOPICAL_FORMS or topical_word or (strength or "").endswith("%")) \
+    brand_form = brand_info.form if brand_info else None
+    topical = (form in _TOPICAL_FORMS or brand_form in _TOPICAL_FORMS or topical_word or (strength or "").endswith("%")) \
         and entry.route not in ("topical", "transdermal")
     if topical:
         variant = lexicon.variant(entry.generic, "topical")
@@ -1009,6 +1020,11 @@ def _fill_drug(out: dict, scan: _Scan, text: str, mentions: list[DrugMention], l
             if g in lexicon.drugs:
                 ingredients.append({"name": g, "generic": g, "drug_class": lexicon.drugs[g].drug_class})
         drug["ingredients"] = ingredients
+    elif entry.drug_class == "topical_analgesic" and len(entry.ingredients) > 1:
+        # a combination product named by its brand (Terocin, Medrox): each of its drugs, so that the
+        # rule on compounded and combination topicals can read them
+        drug["ingredients"] = [{"name": g, "generic": g, "drug_class": lexicon.drugs[g].drug_class}
+                               for g in entry.ingredients if g in lexicon.drugs]
     out["drug"] = drug
 
 
@@ -1122,11 +1138,13 @@ def _fill_drug_amounts(out: dict, scan: _Scan, text: str, warnings: list[str]) -
 def _fill_schedule(out: dict, scan: _Scan, text: str, kind: str, warnings: list[str]) -> None:
     sessions = kind in _SESSION_KINDS
     freq = duration = None
+    freq_low = duration_low = None      # the lower bounds of a range, for `visits_min`
     for regex in _FREQ_WEEK:
         m = scan.first(regex)
         if m:
             freq, ranged = _range_value(m)
             if ranged:
+                freq_low = _range_low(m)
                 warnings.append(f"frequency given as a range ({m.group(0).strip()}); the upper bound is used")
             break
     if freq is None:
@@ -1143,6 +1161,7 @@ def _fill_schedule(out: dict, scan: _Scan, text: str, kind: str, warnings: list[
             if value is not None:
                 duration = round(value * factor, 1)
                 if ranged:
+                    duration_low = round(_range_low(m) * factor, 1)
                     warnings.append(f"duration given as a range ({m.group(0).strip()}); the upper bound is used")
             break
     if freq is None and duration is None:
@@ -1151,6 +1170,7 @@ def _fill_schedule(out: dict, scan: _Scan, text: str, kind: str, warnings: list[
             freq, duration = float(m.group("f")), float(m.group("d"))
 
     stated: list[float] = []
+    stated_low: list[float] = []
     for regex in _VISITS:
         for m in scan.all(regex, take=False):
             # consume the number and the word "sessions", not the service words between them
@@ -1162,6 +1182,7 @@ def _fill_schedule(out: dict, scan: _Scan, text: str, kind: str, warnings: list[
             value, ranged = _range_value(m)
             if value is not None:
                 stated.append(value)
+                stated_low.append(_range_low(m) if ranged else value)
                 if ranged:
                     warnings.append(f"count given as a range ({m.group(0).strip()}); the upper bound is used")
     count = None
@@ -1173,9 +1194,10 @@ def _fill_schedule(out: dict, scan: _Scan, text: str, kind: str, warnings: list[
         if m:
             count = _num(m.group("a"))
 
-    visits = None
+    visits = visits_low = None
     if stated:
         visits = sum(stated)
+        visits_low = sum(stated_low)
         if len(stated) > 1:
             warnings.append(f"several visit counts named ({', '.join(str(_intish(s)) for s in stated)}); visits is their sum")
     elif count is not None and sessions:
@@ -1183,6 +1205,8 @@ def _fill_schedule(out: dict, scan: _Scan, text: str, kind: str, warnings: list[
     schedule = freq * duration if freq is not None and duration is not None else None
     if visits is None and schedule is not None and sessions:
         visits = schedule
+        if freq_low is not None or duration_low is not None:
+            visits_low = (freq_low if freq_low is not None else freq) * (duration_low if duration_low is not None else duration)
     elif visits is not None and schedule is not None and abs(visits - schedule) > 0.01 and len(stated) <= 1:
         warnings.append(f"stated count ({_intish(visits)}) differs from the schedule "
                         f"({_intish(freq)} per week for {_intish(duration)} weeks = {_intish(schedule)})")
@@ -1195,6 +1219,9 @@ def _fill_schedule(out: dict, scan: _Scan, text: str, kind: str, warnings: list[
     if visits is not None:
         if sessions:
             out["visits"] = int(math.ceil(visits))
+            if visits_low is not None and visits_low < visits:
+                # a range ("1-2 times a week for 6 weeks"): the fewest visits it allows
+                out["visits_min"] = int(math.ceil(visits_low))
         elif "quantity" not in out:
             out["quantity"] = int(math.ceil(visits))
 
