@@ -63,7 +63,9 @@ SEEDS = {
         "mechanism": "boxes weighing 20-30 pounds fell on him",
         "body_parts": {"cervical_spine", "shoulder"},
         "pain": {"current": 5},                                   # "rated 4-5 out of 10": the upper value
-        "medications": {"hydrocodone/acetaminophen": None, "methocarbamol": None},  # treatment plan: no status
+        # named only in the treatment plan ("dispensing new medication prescriptions for Norco and
+        # Methocarbamol"): a plan is not a drug the summary says the patient takes
+        "medications": {},
         "diagnoses": ["cervicalgia", "cervical radiculopathy", "potential left shoulder problems"],
         "summary_findings": {"neurologic_deficit": ABSENT},      # "good strength and sensation"
         "items": [

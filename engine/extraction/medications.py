@@ -5,7 +5,7 @@ import datetime as _dt
 import re
 
 from .literal_gate import Gated
-from .context import negation_of
+from .context import assert_mention, negation_of
 from .dates import DATE_RE, MONTHS, MONTH_YEAR_RE, NUMBER_WORDS, YEAR_RE, date_from, parse_number, weeks_between
 from .sentences import Seg, clean_text, sentence_at, sentence_evidence, sentence_kind, sentence_words, span_evidence
 from .vocabulary import Vocabulary, drug_lexicon
@@ -42,12 +42,14 @@ def read_medications(seg: Seg, text: str, vocab: Vocabulary, rationale: bool, re
         for (lo, hi, mention), duration in zip(local, attached):
             if lo < 0 or hi > len(clean) or not clean[lo:hi].strip():
                 continue
-            negation, _ = negation_of(sent, lo, hi, vocab)
-            if negation is not None:
+            assertion = assert_mention(sent, lo, hi, vocab)
+            if assertion.kind in ("negated", "lacking", "other", "hypothetical", "resolved"):
                 continue
             status = _nearest_status(statuses, lo)
             if status == "skip":
                 continue
+            if assertion.kind == "planned" and status not in ("current", "past"):
+                continue                  # a drug the plan adds is not one the patient takes
             if rationale and status not in ("current", "past") and duration is None:
                 continue
             drug = mention.drug
