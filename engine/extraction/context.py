@@ -48,6 +48,15 @@ _IF_WHETHER = re.compile(r"(?:if|whether)\b")
 _ELIDED_SUBJECT = re.compile(r"\s*,?\s*(?:and|but|or)?\s*(?:is|was|are|were|has|had|have|will|would|can|could|does|did|"
                              r"do|also|then|later|subsequently)\b")
 _SINCE = re.compile(r"\bsince\b")
+# the record "contains no", "includes no", "has no": what it holds, not what an examination found
+_POSSESSES = re.compile(r"\b(?:contains?|contained|includes?|included|has|have|had|offers?|offered|provides?|provided|gives?|"
+                        r"gave|lists?|listed|holds?|held)\s*$")
+# "lack of bone tenderness": for an examination sign the lack is the patient's, unless what is
+# lacking is the record ("lack of documentation")
+_RECORD_NOUN = re.compile(r"\s*(?:of\s+)?(?:any\s+|objective\s+|clear\s+|adequate\s+|sufficient\s+)*(?:documentation|documented|evidence|"
+                          r"information|records?|notes?|mention|details?|data|reports?|measurements?|description|discussion|"
+                          r"explanation|rationale|quantification|objective)\b")
+_RECENT_DATE = re.compile(r"(?<![\w/.-])(\d{1,2})[/-](?:\d{1,2}[/-])?(\d{4}|\d{2})(?![\w/-])|(?<![\w/.-])(19[5-9]\d|20[0-4]\d)(?![\w/-])")
 _REPORTER = re.compile(r"(?:\s+\w+)?\s+(?:reported|reports|said|says|states|stated|told|tells|noted|notes|observed|observes|"
                        r"describes|described|confirms|confirmed|explained|explains)\b")
 # "no pain ratings ... are documented": a "no" with a record verb after the mention is a gap
@@ -180,10 +189,14 @@ def _reclassify(cue: _Cue, text: str, clauses, cv, words, index) -> _Cue:
     before = text[cs:cue.start]
     if cue.cls == "lacking" and _PATIENT_SUBJECT.match(before) and text.startswith(("does not", "did not", "do not"), cue.start):
         return _Cue("negated", cue.direction, 8, cue.start, cue.end, cue.at_clause_start)
-    if cue.cls == "negated" and cue.direction != "backward" and word_count(before) <= 6 and \
-            cv.record_subjects.search(before, words=words) is not None:
+    recent = " ".join(WORD_RE.findall(before)[-6:])
+    if cue.cls == "negated" and cue.direction != "backward" and \
+            cv.record_subjects.search(recent) is not None and \
+            (not text.startswith("no ", cue.start) or _POSSESSES.search(recent) is not None):
+        # "the notes do not show X", "the file contains no X": a gap; but "the PR-2 recorded no
+        # X" reports an examination that found none
         return _Cue("lacking", cue.direction, max(cue.scope, 12), cue.start, cue.end, cue.at_clause_start)
-    if cue.cls == "lacking" and cue.direction == "forward" and text.startswith(("no ", "without "), cue.start) and \
+    if cue.cls == "lacking" and cue.direction == "forward" and text.startswith(("no ", "without ", "lacking"), cue.start) and \
             not text.startswith("that", cue.end + 1) and cv.result_context.search(before, words=words) is not None:
         return _Cue("negated", cue.direction, cue.scope, cue.start, cue.end, cue.at_clause_start)
     return cue
@@ -214,6 +227,21 @@ def crosses_clauses(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> 
     ("in the hand, and the interossei are weak") is not one statement."""
     ctx = _context(sent, vocab)
     return _clause_of(ctx, start) != _clause_of(ctx, max(start, end - 1))
+
+
+def _recent_date(ctx: _Context, cs: int, ce: int, ref_year: int | None) -> bool:
+    """Whether the clause dates itself within the year before the letter's now ("on 6/1/2016
+    revealed ..."): an examination of now, whatever older date the clause also names."""
+    if ref_year is None:
+        return False
+    for m in _RECENT_DATE.finditer(ctx.text, cs, ce):
+        year = m.group(2) or m.group(3)
+        value = int(year)
+        if value < 100:
+            value += 2000 if value <= 40 else 1900
+        if value >= ref_year - 1 and (m.group(1) is None or int(m.group(1)) <= 12):
+            return True
+    return False
 
 
 def clause_span(sent: Sentence, offset: int, vocab: Vocabulary) -> tuple[int, int]:
@@ -298,12 +326,17 @@ def assert_mention(sent: Sentence, start: int, end: int, vocab: Vocabulary, *, c
     if "lacking" in found and "planned" in found and found["lacking"][0] < found["planned"][0]:
         del found["planned"]
     governing = frozenset(found)
+    if concept is not None and "lacking" in found and (concept in vocab.needs_sign or concept in vocab.suspicion) and \
+            text.startswith(("lack", "absence", "absent"), found["lacking"][0]) and \
+            _RECORD_NOUN.match(text, found["lacking"][1]) is None:
+        found["negated"] = found.pop("lacking")
     if concept is not None and "negated" in found and concept not in vocab.current and _SINCE.search(text, cs, ce):
         # "no GI bleeding or ulcer since": a quiet interval says nothing of the history
         found["historical"] = found.pop("negated")
     if concept is not None:
         if concept in vocab.current and "historical" not in found:
-            present = any(c.cls == "present" and cs <= c.start < ce for c in ctx.cues)
+            present = any(c.cls == "present" and cs <= c.start < ce for c in ctx.cues) or \
+                _recent_date(ctx, cs, ce, ref_year)
             if not present:
                 old = _old_dates(ctx, ref_year)
                 past = next(((c.start, c.end) for c in ctx.cues if c.cls == "historical"), None) or \

@@ -150,6 +150,10 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
             continue
         clean = clean_text(sent, vocab)
         positions = sentence_index(sent, vocab)
+        anchor = None
+        if kind == "guideline":
+            found_anchor = vocab.patient_anchor.search(clean, words=words, index=positions)
+            anchor = found_anchor.start() if found_anchor else None
         shadows: dict[str, list[tuple[int, int]]] = {}
         # absent phrases first: "inadequate pain relief" is not a mention of pain relief; then in
         # the vocabulary's order, whatever order the sentence's words came in (that order follows
@@ -165,7 +169,7 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                     shadows.setdefault(cp.concept, []).append((m.start(), m.end()))
                 elif any(a <= m.start() < b for a, b in shadows.get(cp.concept, ())):
                     continue
-                if kind == "guideline":
+                if kind == "guideline" and (anchor is None or m.start() < anchor):
                     out.aside(cp.concept, "guideline", sentence_evidence(seg, sent, text, m.start(), m.end()))
                     continue
                 if crosses_clauses(sent, m.start(), m.end(), vocab):

@@ -113,6 +113,7 @@ class Vocabulary:
     context: ContextVocabulary
     nd_cue: Gate                                   # the forward `lacking` triggers
     guideline: Gate
+    patient_anchor: Gate                # in a guideline sentence, where the patient's part starts
     opener: re.Pattern[str]
     continuation: re.Pattern[str]
     finite_verb: Gate
@@ -228,6 +229,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         context=context,
         nd_cue=alternation(lacking),
         guideline=alternation(neg["guideline_cues"]),
+        patient_anchor=alternation(neg.get("patient_anchors") or []),
         opener=anchored(neg["guideline_openers"]),
         continuation=anchored(neg["guideline_continuation"]),
         finite_verb=alternation(neg["finite_verbs"]),
