@@ -167,6 +167,10 @@ class Case:
                 request["drug"] = dict(NO_DRUG)
         self.request_ids = [request_id(r, i) for i, r in enumerate(self.data.get("requests", []))]
 
+    def root(self, name: str):
+        """The case's `name` part (letter, patient, ...) as rules read it; None when absent."""
+        return self._roots.get(name)
+
     @property
     def case_id(self) -> str | None:
         return self.data.get("case_id")
