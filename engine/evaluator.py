@@ -443,6 +443,18 @@ def _evidence(evidence) -> dict | None:
     return out
 
 
+def _aside(aside) -> list[dict]:
+    """The statements of a finding set aside for the request, and why (engine/regions.py)."""
+    out = []
+    for statement, reason, scope in aside:
+        entry = {"status": statement["status"], "scope": scope, "reason": reason}
+        ev = _evidence(statement.get("evidence"))
+        if ev:
+            entry["evidence"] = ev
+        out.append(entry)
+    return out
+
+
 def _fact(read) -> dict:
     """One read as the trace shows it."""
     value = show(read.value)
@@ -456,6 +468,8 @@ def _fact(read) -> dict:
     ev = _evidence(read.evidence)
     if ev:
         out["evidence"] = ev
+    if read.aside:
+        out["set_aside"] = _aside(read.aside)
     return out
 
 
@@ -465,7 +479,7 @@ MAX_FACTS = 20  # per criterion: quantifiers over long lists stay readable
 def _facts(reads) -> list[dict]:
     """The distinct facts a criterion read, in reading order (what `_fact` gives for each read)."""
     out, seen = [], set()
-    for path, value, status, evidence, scope, unit in reads:
+    for path, value, status, evidence, scope, unit, aside in reads:
         kind = type(value)
         if kind is str:
             shown = value
@@ -487,6 +501,8 @@ def _facts(reads) -> list[dict]:
                 fact = {"path": path, "value": shown, "status": status}
             if ev:
                 fact["evidence"] = ev
+            if aside:
+                fact["set_aside"] = _aside(aside)
             out.append(fact)
     return out
 
@@ -495,6 +511,9 @@ def _describe_unknown(read) -> str:
     if read.status == "not_documented":
         return f"{read.path}: stated as not documented"
     if read.status == "missing":
+        if read.aside:
+            reasons = "; ".join(dict.fromkeys(reason for _, reason, _ in read.aside))
+            return f"{read.path}: not mentioned for this request (set aside: {reasons})"
         return f"{read.path}: not mentioned"
     if read.path.endswith(")"):
         return f"{read.path}: cannot be computed from the case"

@@ -1,7 +1,7 @@
 """REFERENCE ONLY: the evaluator as it was before the compact record (engine/evaluator.py of
 2026-12, which built every determination dict while deciding), kept so that
 tests/test_render_identity.py can show that `render(record)` gives the same bytes. Only the
-imports and the letter accessor were adapted. Do not use it elsewhere; it is not maintained
+imports, the letter accessor and the unpacking of a read (which gained a field) were adapted. Do not use it elsewhere; it is not maintained
 with the engine's semantics.
 """
 from __future__ import annotations
@@ -111,7 +111,7 @@ MAX_FACTS = 20  # per criterion: quantifiers over long lists stay readable
 def _facts(reads) -> list[dict]:
     """The distinct facts a criterion read, in reading order (what `_fact` gives for each read)."""
     out, seen = [], set()
-    for path, value, status, evidence, scope, unit in reads:
+    for path, value, status, evidence, scope, unit, *_ in reads:
         kind = type(value)
         if kind is str:
             shown = value
