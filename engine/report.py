@@ -38,6 +38,8 @@ def _fact_text(fact: dict) -> str:
     quote = (fact.get("evidence") or {}).get("quote")
     if quote:
         text += f'  "{_short(quote)}"'
+    for aside in fact.get("set_aside") or ():
+        text += f"; set aside: {aside['status']}{' (this item)' if aside['scope'] == 'request' else ''}, {aside['reason']}"
     return text
 
 
