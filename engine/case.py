@@ -461,8 +461,28 @@ def load_case(path) -> Case:
     except (OSError, UnicodeDecodeError) as err:
         raise CaseError(f"cannot read the file: {err}", code="file_unreadable", path=shown) from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as err:
         raise CaseError(f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}",
                         code="json_syntax_error", path=shown) from None
+    except _NotJSON as err:
+        raise CaseError(f"not valid JSON: {err}", code="json_syntax_error", path=shown) from None
+    except RecursionError:
+        raise CaseError("not a case: nested too deeply", code="json_syntax_error", path=shown) from None
     return case_from_dict(data, file=shown)
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _no_constant(name: str):
+    """NaN and Infinity, which Python's json accepts, are not JSON numbers."""
+    raise _NotJSON(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value - value != 0.0:
+        raise _NotJSON(f"the number {text[:40]} is out of range")
+    return value

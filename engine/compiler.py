@@ -374,6 +374,8 @@ class _Compiler:
 
     # -- arithmetic --------------------------------------------------------------------
     def compile_Arith(self, node):
+        """Arithmetic; a result out of range (a date past year 9999, a number too large for a
+        float, or not finite) is unknown, never an error."""
         left, right = self.compile(node.left), self.compile(node.right)
         lt, rt = self.types[id(node.left)], self.types[id(node.right)]
         op = node.op
@@ -397,9 +399,13 @@ class _Compiler:
                 if a is UNKNOWN:
                     return UNKNOWN
                 b = right(env)
-                if b is UNKNOWN:
+                if b is UNKNOWN or b == 0:
                     return UNKNOWN
-                return UNKNOWN if b == 0 else a / b
+                try:
+                    r = a / b
+                except OverflowError:
+                    return UNKNOWN
+                return UNKNOWN if r - r != 0.0 else r     # r - r is nan for inf and nan
             return self._fold(divide, [left, right])
         else:
             fn = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op]
@@ -409,7 +415,15 @@ class _Compiler:
             if a is UNKNOWN:
                 return UNKNOWN
             b = right(env)
-            return UNKNOWN if b is UNKNOWN else fn(a, b)
+            if b is UNKNOWN:
+                return UNKNOWN
+            try:
+                r = fn(a, b)
+            except (OverflowError, ValueError):     # a date out of range; a non-finite number of days
+                return UNKNOWN
+            if type(r) is float and r - r != 0.0:
+                return UNKNOWN
+            return r
         return self._fold(arith, [left, right])
 
     def compile_Neg(self, node):

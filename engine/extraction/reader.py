@@ -47,7 +47,7 @@ class LetterError(EngineError, ValueError):
     """A file that cannot be read as an IMR letter.
 
     `code` is one of `letter_not_found`, `letter_empty`, `letter_binary`,
-    `letter_unreadable`, `not_a_letter`. `str()` gives "<path>: <message>".
+    `letter_unreadable`, `letter_too_large`, `not_a_letter`. `str()` gives "<path>: <message>".
     """
 
     code = "letter_error"
@@ -327,6 +327,14 @@ def normalise_text(text: str) -> str:
 
 # --------------------------------------------------------------------------- files
 
+# Size limits: an IMR letter is a few pages (the 75 development letters: 2-10 pages, 21-96 KB of
+# PDF, 3,000-27,000 characters of text). Anything far beyond is not a letter, and reading it
+# could take minutes and a lot of memory: it is refused with `letter_too_large`
+# (docs/audit.md, "Letters that cannot be read").
+MAX_LETTER_BYTES = 20 * 1024 * 1024     # the file
+MAX_PDF_PAGES = 200                     # pages of a PDF
+MAX_LETTER_CHARS = 2_000_000            # characters of text
+
 _PDF_MAGIC = b"%PDF-"
 _NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13))
 
@@ -366,7 +374,10 @@ def pdf_pages(data: bytes, path: str = "<pdf>") -> list[str]:
         raise LetterError(path, "letter_unreadable", f"not a readable PDF ({err})") from None
     pages = []
     try:
-        for index in range(len(document)):
+        count = len(document)
+        if count > MAX_PDF_PAGES:
+            raise LetterError(path, "letter_too_large", f"{count} pages: more than the {MAX_PDF_PAGES} a letter may have")
+        for index in range(count):
             page = document[index]
             try:
                 textpage = page.get_textpage()
@@ -387,6 +398,10 @@ def read_pages(path) -> list[str]:
     """The raw text of a letter file, page by page (a text file is split at form feeds)."""
     name = os.fspath(path)
     try:
+        size = os.stat(name).st_size
+        if size > MAX_LETTER_BYTES:
+            raise LetterError(name, "letter_too_large",
+                              f"{size:,} bytes: larger than the {MAX_LETTER_BYTES:,} a letter may have")
         data = Path(name).read_bytes()
     except FileNotFoundError:
         raise LetterError(name, "letter_not_found", "no such file") from None
@@ -411,7 +426,12 @@ def read_pages(path) -> list[str]:
 
 def read_letter(path) -> str:
     """The normalised text of a letter file (.txt or .pdf); evidence offsets refer to it."""
-    text = normalise_pages(read_pages(path))
+    pages = read_pages(path)
+    size = sum(map(len, pages))
+    if size > MAX_LETTER_CHARS:
+        raise LetterError(os.fspath(path), "letter_too_large",
+                          f"{size:,} characters of text: more than the {MAX_LETTER_CHARS:,} a letter may have")
+    text = normalise_pages(pages)
     if not text.strip():
         raise LetterError(os.fspath(path), "letter_empty", "the file holds no text")
     return text
