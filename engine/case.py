@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .compiler import READS
 from .errors import CaseError, EngineError
-from .regions import request_regions, set_aside
+from .regions import set_aside_reason
 from .schemacheck import LOCAL_PREFIX, SchemaChecker
 from .source import display_path
 from .types import case_schema
@@ -316,13 +316,13 @@ def _statements(entry: dict) -> list:
     return [entry, *entry.get("mentions", ())]
 
 
-def _visible(entry: dict, parts: tuple, side, groups, scope: str):
+def _visible(entry: dict, request: dict):
     """(the statement of `entry` the request sees, the set-aside (statement, reason) pairs):
     among the visible statements the strongest (absent > not_documented > present)."""
     chosen = None
     aside = []
     for statement in _statements(entry):
-        reason = set_aside(statement, parts, side, groups)
+        reason = set_aside_reason(statement, request)
         if reason is not None:
             aside.append((statement, reason))
         elif chosen is None or _STRENGTH.get(statement["status"], 3) < _STRENGTH.get(chosen["status"], 3):
@@ -412,9 +412,6 @@ class Case:
         """The findings a request reads when some statement names body regions (docs/semantics.md,
         "Findings and body regions"): per concept the strongest statement the request sees, the
         request's own over the case's; an unseen one reads as not mentioned, its reason kept."""
-        from .vocab import default_vocabularies
-        groups = default_vocabularies().limb_groups
-        parts, side = request_regions(request)
         own = request.get("findings") or {}
         findings = {}
         for concept in dict.fromkeys([*self._findings, *own]):
@@ -424,7 +421,7 @@ class Case:
                 entry = entries.get(concept)
                 if entry is None:
                     continue
-                seen, hidden = _visible(entry, parts, side, groups, scope)
+                seen, hidden = _visible(entry, request)
                 aside += [(statement, reason, scope) for statement, reason in hidden]
                 if seen is not None and chosen is None:
                     chosen = (seen, scope, entry)

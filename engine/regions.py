@@ -1,82 +1,80 @@
-"""Body regions: which statements about the body a request can see.
+"""Body regions and sides: whether a statement about one region bears on a request for another.
 
-Stage: case preparation (and extraction, which may import `regions_match`). Input: body-part
-ids of rules/vocab/body_parts.yaml and its `limb_groups`. Output: whether two regions match,
-and for a statement (a finding or one of its `mentions`) and a request, the reason the
-statement is set aside for that request, or None when the request sees it. Raises nothing.
-
-Two regions match when they are equal, when either is `whole_body`, or when one is a hub of a
-limb group and the other a hub or a member of the same group (`cervical_spine` and
-`upper_extremity` are the hubs of the arm; `lumbar_spine`, `lower_extremity` and `leg` those of
-the leg): numbness of the thumb counts for a cervical epidural, a sign in the leg for a lumbar
-one, but a knee finding does not count for a hip request, nor a lumbar one for a cervical
-request.
-
-A request with body parts (`body_parts`, else `body_part`) does not see a statement whose
-`body_parts` match none of its own, nor a statement of one side (`left`, `right`) when the
-request is for the other side (`bilateral` matches both). A statement without `body_parts`,
-and every statement for a request without body parts (a drug), is seen.
+Input: body part ids of rules/vocab/body_parts.yaml and sides (left, right, bilateral). The
+limb groups are data in the same file (`limb_groups`), read once. Two regions match when they
+are equal, when either is `whole_body`, or when one is a hub of a limb group and the other a
+hub or member of the same group (`cervical_spine` and `upper_extremity` for the arm,
+`lumbar_spine`, `lower_extremity` and `leg` for the leg). Sides match unless one is `left` and
+the other `right`. A statement or request without body parts is never filtered.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
+import yaml
+
+from .paths import vocab_dir
+
 WHOLE_BODY = "whole_body"
-SIDES = ("left", "right")
 
 
-@lru_cache(maxsize=8)
-def _matching(groups: tuple) -> dict:
-    """region -> the regions it matches besides itself and whole_body."""
-    out: dict[str, set] = {}
-    for _, hubs, members in groups:
-        for hub in hubs:
-            out.setdefault(hub, set()).update(hubs | members)
-        for member in members:
-            out.setdefault(member, set()).update(hubs)
-    return {region: frozenset(regions) for region, regions in out.items()}
+@lru_cache(maxsize=1)
+def _groups() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    with open(vocab_dir() / "body_parts.yaml", encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return tuple((frozenset(g.get("hubs") or ()), frozenset(g.get("members") or ()))
+                 for g in data.get("limb_groups") or ())
 
 
-def _groups(groups):
-    if groups is None:
-        from .vocab import default_vocabularies
-        groups = default_vocabularies().limb_groups
-    return groups
-
-
-def regions_match(one: str, other: str, groups: tuple | None = None) -> bool:
-    """Whether a statement about region `one` counts for region `other` (and the reverse)."""
-    if one == other or WHOLE_BODY in (one, other):
+def regions_match(a: str, b: str) -> bool:
+    """Whether a statement about region `a` bears on region `b` (symmetric)."""
+    if a == b or a == WHOLE_BODY or b == WHOLE_BODY:
         return True
-    return other in _matching(_groups(groups)).get(one, ())
+    for hubs, members in _groups():
+        if (a in hubs and (b in hubs or b in members)) or (b in hubs and a in members):
+            return True
+    return False
 
 
-def request_regions(request: dict) -> tuple[tuple, str | None]:
-    """(body parts, side) of a request: its `body_parts`, else its `body_part`."""
-    parts = request.get("body_parts") or ([request["body_part"]] if request.get("body_part") else [])
-    return tuple(parts), request.get("side")
+def sides_match(a: str | None, b: str | None) -> bool:
+    """Left and right exclude each other; bilateral or an unstated side matches both."""
+    return not a or not b or a == b or "bilateral" in (a, b)
+
+
+def request_regions(request: dict) -> list[str]:
+    """The body parts a request is about: `body_parts`, else `[body_part]`, else none."""
+    parts = request.get("body_parts")
+    if parts:
+        return list(parts)
+    part = request.get("body_part")
+    return [part] if part else []
+
+
+def statement_visible(statement: dict, request: dict) -> bool:
+    """Whether a finding, treatment or diagnosis (`body_parts`, `side`) bears on `request`."""
+    wanted = request_regions(request)
+    parts = statement.get("body_parts") or ()
+    if wanted and parts and not any(regions_match(p, w) for p in parts for w in wanted):
+        return False
+    if wanted and parts and not sides_match(statement.get("side"), request.get("side")):
+        return False
+    return True
 
 
 def _where(parts, side) -> str:
     names = [part.replace("_", " ") for part in parts]
     text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    if side in SIDES:
+    if side in ("left", "right"):
         return f"{side} {text}"
     if side == "bilateral":
         return f"{text} (both sides)"
     return text
 
 
-def set_aside(statement: dict, parts: tuple, side: str | None, groups: tuple | None = None) -> str | None:
-    """Why a request with body `parts` and `side` does not see `statement`; None when it does."""
-    about = statement.get("body_parts")
-    if not about or not parts:
+def set_aside_reason(statement: dict, request: dict) -> str | None:
+    """Why `request` does not read `statement` ("the statement is about the right knee; the
+    request is for the left shoulder"), or None when it does (`statement_visible`)."""
+    if statement_visible(statement, request):
         return None
-    groups = _groups(groups)
-    if not any(regions_match(a, b, groups) for a in about for b in parts):
-        return f"the statement is about the {_where(about, statement.get('side'))}; " \
-               f"the request is for the {_where(parts, side)}"
-    said = statement.get("side")
-    if said in SIDES and side in SIDES and said != side:
-        return f"the statement is about the {_where(about, said)}; the request is for the {_where(parts, side)}"
-    return None
+    return (f"the statement is about the {_where(statement['body_parts'], statement.get('side'))}; "
+            f"the request is for the {_where(request_regions(request), request.get('side'))}")

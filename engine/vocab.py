@@ -34,7 +34,6 @@ class Vocabularies:
     generics: dict[str, str] = field(default_factory=dict)       # generic -> class
     med_factors: dict[str, float] = field(default_factory=dict)  # generic -> morphine-equivalent factor
     med_steps: dict[str, tuple] = field(default_factory=dict)    # generic -> ((up to mg/day or None, factor), ...)
-    limb_groups: tuple = ()     # ((group id, hubs, members), ...) from body_parts.yaml (engine/regions.py)
 
     def med_factor(self, generic: str, daily_mg: float):
         """The morphine-equivalent factor for a daily dose (methadone's grows with the dose)."""
@@ -86,35 +85,14 @@ def _terms(path: Path, data, errors: ErrorList) -> dict[str, str]:
     return out
 
 
-def _limb_groups(path: Path, data, parts: dict, errors: ErrorList) -> tuple:
-    """`limb_groups: [{id, hubs, members}]` of body_parts.yaml, every region checked."""
-    out = []
-    groups = data.get("limb_groups") if isinstance(data, dict) else None
-    for index, group in enumerate(groups or []):
-        if not (isinstance(group, dict) and isinstance(group.get("id"), str)
-                and all(isinstance(group.get(k), list) for k in ("hubs", "members"))):
-            errors.add(RuleError(f"limb_groups[{index}]: expected a mapping with `id`, `hubs` and `members` lists",
-                                 code="vocab_error", path=display_path(path)))
-            continue
-        for region in group["hubs"] + group["members"]:
-            if region not in parts:
-                errors.add(RuleError(f"limb_groups[{index}] ({group['id']}): unknown body part {region!r}",
-                                     code="vocab_error", path=display_path(path)))
-        out.append((group["id"], frozenset(group["hubs"]), frozenset(group["members"])))
-    return tuple(out)
-
-
 def load_vocabularies(directory: Path | None = None) -> Vocabularies:
     """Read every vocabulary file in `directory` (default: the shipped one)."""
     directory = Path(directory) if directory else vocab_dir()
     errors = ErrorList()
     terms = {}
-    groups: tuple = ()
     for name, filename in TERM_FILES.items():
         data = _read(directory / filename, errors)
         terms[name] = _terms(directory / filename, data, errors) if data is not None else {}
-        if name == "body_part" and data is not None:
-            groups = _limb_groups(directory / filename, data, terms[name], errors)
     # More finding concepts may come in findings-<area>.yaml files, one per rule area.
     for extra in sorted(directory.glob("findings-*.yaml")):
         data = _read(extra, errors)
@@ -153,8 +131,7 @@ def load_vocabularies(directory: Path | None = None) -> Vocabularies:
             steps[entry["generic"]] = tuple((s.get("up_to_mg_per_day"), float(s["factor"])) for s in entry["med_steps"])
     if errors:
         raise errors
-    return Vocabularies(terms=terms, drug_classes=classes, generics=generics, med_factors=factors, med_steps=steps,
-                        limb_groups=groups)
+    return Vocabularies(terms=terms, drug_classes=classes, generics=generics, med_factors=factors, med_steps=steps)
 
 
 @lru_cache(maxsize=1)

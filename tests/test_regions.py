@@ -11,7 +11,7 @@ import pytest
 
 from engine import case_from_dict, load_rules
 from engine.evaluator import evaluate_case
-from engine.regions import regions_match, set_aside
+from engine.regions import regions_match, set_aside_reason
 from engine.report import render_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,18 +42,23 @@ def test_regions_match(one, other, match):
 
 
 def test_visibility_rules():
-    assert set_aside({"body_parts": ["knee"]}, ("hip",), None) == \
-        "the statement is about the knee; the request is for the hip"
-    assert set_aside({"body_parts": ["knee"], "side": "right"}, ("shoulder",), "left") == \
+    def reason(statement, parts, side=None):
+        request = {"body_parts": list(parts)}
+        if side:
+            request["side"] = side
+        return set_aside_reason(statement, request)
+    assert reason({"body_parts": ["knee"]}, ["hip"]) == "the statement is about the knee; the request is for the hip"
+    assert reason({"body_parts": ["knee"], "side": "right"}, ["shoulder"], "left") == \
         "the statement is about the right knee; the request is for the left shoulder"
-    assert set_aside({"body_parts": ["knee"], "side": "right"}, ("knee",), "left") == \
+    assert reason({"body_parts": ["knee"], "side": "right"}, ["knee"], "left") == \
         "the statement is about the right knee; the request is for the left knee"
-    assert set_aside({"body_parts": ["knee"], "side": "bilateral"}, ("knee",), "left") is None
-    assert set_aside({"body_parts": ["knee"], "side": "left"}, ("knee",), "bilateral") is None
-    assert set_aside({"body_parts": ["knee"], "side": "left"}, ("knee",), None) is None
-    assert set_aside({"side": "left"}, ("knee",), "right") is None          # no body parts: not filtered
-    assert set_aside({"body_parts": ["knee"]}, (), None) is None           # a request without body parts
-    assert set_aside({"body_parts": ["elbow", "hand"]}, ("shoulder", "lumbar_spine"), None) == \
+    assert reason({"body_parts": ["knee"], "side": "bilateral"}, ["knee"], "left") is None
+    assert reason({"body_parts": ["knee"], "side": "left"}, ["knee"], "bilateral") is None
+    assert reason({"body_parts": ["knee"], "side": "left"}, ["knee"]) is None
+    assert reason({"side": "left"}, ["knee"], "right") is None          # no body parts: not filtered
+    assert reason({"body_parts": ["knee"]}, []) is None                # a request without body parts
+    assert set_aside_reason({"body_parts": ["knee"]}, {"body_part": "hip"}) is not None   # body_part alone
+    assert reason({"body_parts": ["elbow", "hand"]}, ["shoulder", "lumbar_spine"]) == \
         "the statement is about the elbow and hand; the request is for the shoulder and lumbar spine"
 
 
