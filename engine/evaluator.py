@@ -648,26 +648,31 @@ def _unknown_facts(applied: list[RuleRecord]) -> list[str]:
                    for x in reads if x.value is UNKNOWN})
 
 
-def render(record: RequestRecord) -> dict:
-    """The determination dict of a request (docs/semantics.md, "The determination JSON")."""
-    applied = record.rules
-    outcome, rationale, missing = decide(applied)
+def guideline(record: RequestRecord) -> dict:
+    """The guideline selection of a determination: date, basis, packs, note, fallback."""
     day = record.day
     used = record.packs
-    used_ids = {r.rule.pack.id for r in applied if r.rule.pack}
+    used_ids = {r.rule.pack.id for r in record.rules if r.rule.pack}
     selection = {"date": day.isoformat() if day else None, "basis": record.basis,
                  "packs": [_describe_pack(p) for p in used if p.id in used_ids] or [_describe_pack(p) for p in used]}
     if record.note:
         selection["note"] = record.note
     if record.fallback:
         selection["fallback"] = FALLBACK
+    return selection
+
+
+def render(record: RequestRecord) -> dict:
+    """The determination dict of a request (docs/semantics.md, "The determination JSON")."""
+    applied = record.rules
+    outcome, rationale, missing = decide(applied)
     case, index = record.case, record.index
     out = {
         "request_id": case.request_ids[index],
         "request": case.requests[index].get("text"),
         "outcome": outcome,
         "imr_equivalent": IMR[outcome],
-        "guideline": selection,
+        "guideline": guideline(record),
         "rules": [_rule_trace(r) for r in applied],
         "citations": sorted({_text(r.rule).cited for r in applied}),
         "rationale": rationale,

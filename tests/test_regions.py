@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine import case_from_dict, load_rules
-from engine.evaluator import evaluate_case
+from engine.evaluator import decide_case, evaluate_case
 from engine.regions import regions_match, set_aside_reason
 from engine.report import render_text
 
@@ -171,8 +171,7 @@ def test_the_request_level_finding_wins_only_when_seen():
 
 def test_the_text_report_says_why():
     case = epidural({"status": "present", "body_parts": ["cervical_spine"]})
-    document = evaluate_case(RULES, case_from_dict(case))
-    text = render_text(document, explain="full")
+    text = render_text(decide_case(RULES, case_from_dict(case)), explain="full")
     assert ("findings.radiculopathy_on_exam: not mentioned; set aside: present, the statement is about the cervical "
             "spine; the request is for the right lumbar spine") in text
 

@@ -1,5 +1,7 @@
 """The compact record renders to the same determination JSON, byte for byte, as the evaluator
-that built the JSON while deciding (kept in tests/reference/old_evaluator.py).
+that built the JSON while deciding (kept in tests/reference/old_evaluator.py); and the text
+report made from records (`mtus check` without --json) is the one made from that JSON
+(tests/reference/old_report.py), with both --explain settings.
 
 Over every example case, the seed letters in both extraction modes, and the development
 letters in both modes when the corpus is there (skipped, saying where it looked, when not).
@@ -13,8 +15,8 @@ import pytest
 from engine import case_from_dict, load_case, load_rules
 from engine.evaluator import decide_case, evaluate_case, render_case
 from engine.extraction import extract_case
-from engine.report import to_json
-from tests.reference import old_evaluator
+from engine.report import render_text, to_json
+from tests.reference import old_evaluator, old_report
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = load_rules()
@@ -26,9 +28,14 @@ DEV_LETTERS = sorted(DEV.glob("*.pdf")) if DEV.is_dir() else []
 
 
 def _same_bytes(case) -> None:
-    expected = to_json(old_evaluator.evaluate_case(RULES, case))
-    assert to_json(render_case(decide_case(RULES, case))) == expected
+    old = old_evaluator.evaluate_case(RULES, case)
+    expected = to_json(old)
+    record = decide_case(RULES, case)
+    assert to_json(render_case(record)) == expected
     assert to_json(evaluate_case(RULES, case)) == expected
+    for explain in ("fails", "full"):
+        assert render_text(record, case.reviewer, explain=explain, title=case.file) == \
+            old_report.render_text(old, case.reviewer, explain=explain, title=case.file)
 
 
 def test_the_sweep_has_inputs():
