@@ -1,4 +1,4 @@
-"""Small conveniences behind the public API: evaluate a case, compile one expression."""
+"""Small conveniences behind the public API: decide or evaluate a case, compile one expression."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +9,7 @@ from .case import Case
 from .compiler import READS
 from .checker import Checker
 from .errors import ConditionSyntaxError, ErrorList, EvalError, RuleError
-from .evaluator import evaluate_case
+from .evaluator import CaseRecord, decide_case, evaluate_case
 from .loader import RuleSet
 from .source import Location
 from .vocab import Vocabularies, default_vocabularies
@@ -18,6 +18,12 @@ from .vocab import Vocabularies, default_vocabularies
 def evaluate(rules: RuleSet, case: Case) -> dict:
     """Decide every request of `case` with `rules`; returns the determination document."""
     return evaluate_case(rules, case)
+
+
+def decide(rules: RuleSet, case: Case) -> CaseRecord:
+    """Decide every request of `case` with `rules`, into the compact record: outcomes, criterion
+    ids and the complete trace, with no JSON built (`.render()` gives `evaluate`'s document)."""
+    return decide_case(rules, case)
 
 
 @dataclass

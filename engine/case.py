@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import operator
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -260,8 +261,8 @@ def _unwrapper(node: dict):
         def each(value):
             if type(value) is not list:
                 return value
-            out = [inner(item) for item in value]
-            return value if all(a is b for a, b in zip(out, value)) else out
+            out = list(map(inner, value))
+            return value if all(map(operator.is_, out, value)) else out
         return each
     properties = node.get("properties")
     if not properties:
@@ -271,9 +272,12 @@ def _unwrapper(node: dict):
                      for f in [_unwrapper(sub)] if f is not None)
     if not facts and not children:
         return None
+    plain = not children
 
     def unwrap(value):
         if type(value) is not dict:
+            return value
+        if plain and dict not in map(type, value.values()):     # no {value, evidence} fact inside
             return value
         out = value
         evidence = None
@@ -310,6 +314,12 @@ def _unwrappers() -> tuple:
 
 
 _STRENGTH = {"absent": 0, "not_documented": 1, "present": 2}
+_REGION_KEYS = frozenset({"body_parts", "mentions"})
+
+
+def _names_regions(findings: dict) -> bool:
+    """Whether some finding of the map names body regions (or has further mentions)."""
+    return not all(map(_REGION_KEYS.isdisjoint, findings.values()))
 
 
 def _statements(entry: dict) -> list:
@@ -347,13 +357,14 @@ class Case:
         root_unwrappers, unwrap_request = _unwrappers()
         roots = {}
         for name, unwrap in root_unwrappers:
-            if name in data:
-                value = data[name]
+            value = data.get(name)
+            if value is not None or name in data:
                 roots[name] = unwrap(value) if unwrap is not None else value
         self._roots = roots
-        self._findings = data.get("findings") or {}
+        self._findings = findings = data.get("findings") or {}
+        regional = _names_regions(findings)
         requests = []
-        for raw in data.get("requests", []):
+        for raw in data.get("requests", ()):
             request = unwrap_request(raw) if type(raw) is dict else raw
             if request is raw:
                 request = dict(raw)
@@ -361,12 +372,14 @@ class Case:
             # "none" (known), so drug rules are plainly not applicable rather than unknown.
             if "drug" not in request and request.get("kind") not in (None, "drug", "other"):
                 request["drug"] = dict(NO_DRUG)
+            own = request.get("findings")
+            if own and not regional:
+                regional = _names_regions(own)
             requests.append(request)
         self.requests = requests
-        self.request_ids = [request_id(r, i) for i, r in enumerate(data.get("requests", []))]
-        self._envs: list = [None] * len(requests)
-        self._regional = any("body_parts" in e or "mentions" in e for e in self._findings.values()) or any(
-            "body_parts" in e or "mentions" in e for r in requests for e in (r.get("findings") or {}).values())
+        self.request_ids = [r.get("id") or f"r{i + 1}" for i, r in enumerate(data.get("requests", ()))]
+        self._request_findings: list = [None] * len(requests)
+        self._regional = regional
 
     def root(self, name: str):
         """The case's `name` part (letter, patient, ...) as rules read it; None when absent."""
@@ -383,17 +396,16 @@ class Case:
 
     def environment(self, index: int) -> dict:
         """What rules see when deciding request `index`: never the reviewer. A fresh dict each
-        call (evaluation writes into it), over the parts prepared once."""
-        env = self._envs[index]
-        if env is None:
-            env = self._envs[index] = self._environment(index)
-        return dict(env)
-
-    def _environment(self, index: int) -> dict:
+        call (evaluation writes into it), over the parts prepared once; the request's findings
+        are worked out on first use."""
+        findings = self._request_findings[index]
         request = self.requests[index]
+        if findings is None:
+            findings = self._request_findings[index] = (
+                self._regional_findings(request) if self._regional else self._plain_findings(request))
         env = dict(self._roots)
         env["request"] = request
-        env["findings"] = self._regional_findings(request) if self._regional else self._plain_findings(request)
+        env["findings"] = findings
         env[READS] = None
         return env
 
