@@ -260,10 +260,11 @@ class _Generator:
             # one dict lookup gives a key's group; the groups are told apart by small integers,
             # the largest group first
             ordered = sorted(groups.items(), key=lambda g: -len(g[1]))
-            dispatch = self.name("D", {prop: number for number, (_, keys) in enumerate(ordered) for prop in keys})
             body.append("    for k, x in v.items():")
-            body.append(f"        g = {dispatch}.get(k)")
             first = True
+            if ordered:
+                dispatch = self.name("D", {prop: number for number, (_, keys) in enumerate(ordered) for prop in keys})
+                body.append(f"        g = {dispatch}.get(k)")
             for number, (test, _) in enumerate(ordered):
                 condition = f"g == {number}" if number < len(ordered) - 1 or additional is not True or key_vocab \
                     else "g is not None"
@@ -272,15 +273,19 @@ class _Generator:
                          "                return False"]
                 first = False
             if additional is not True or key_vocab:
-                body.append("        else:" if not first else "        if True:")
+                indent = "            "
+                if not first:
+                    body.append("        else:")
+                else:
+                    indent = "        "
                 if additional is False:
-                    body.append("            return False")
+                    body.append(f"{indent}return False")
                 else:
                     if key_vocab:
                         ids = self.name("V", frozenset(self.vocab.get(key_vocab, ())))
-                        body += [f"            if k not in {ids}:", "                return False"]
+                        body += [f"{indent}if k not in {ids}:", f"{indent}    return False"]
                     if additional is not True:
-                        body += [f"            if not {self.expr(additional, 'x')}:", "                return False"]
+                        body += [f"{indent}if not {self.expr(additional, 'x')}:", f"{indent}    return False"]
         body += ["    return True", ""]
         self.lines += body
         return name
