@@ -6,7 +6,6 @@ from typing import Callable
 
 from . import parser as dsl_parser
 from .case import Case
-from .compiler import READS
 from .checker import Checker
 from .errors import ConditionSyntaxError, ErrorList, EvalError, RuleError
 from .evaluator import CaseRecord, decide_case, evaluate_case
@@ -61,11 +60,11 @@ class CompiledExpression:
 def _checked(function: Callable) -> Callable:
     """`function(env)` for environments only: one test of the argument, then the closure."""
     def evaluate_env(env):
-        if type(env) is not dict or READS not in env or "findings" not in env:
-            raise EvalError("evaluate_env expects an environment made by Case.environment(index), "
-                            f"not {type(env).__name__}" + (" (a dict, but not an environment)" if type(env) is dict else ""),
-                            code="not_an_environment")
-        return function(env)
+        if type(env) is dict and "findings" in env:
+            return function(env)
+        raise EvalError("evaluate_env expects an environment made by Case.environment(index), "
+                        f"not {type(env).__name__}" + (" (a dict, but not an environment)" if type(env) is dict else ""),
+                        code="not_an_environment")
     return evaluate_env
 
 

@@ -261,7 +261,7 @@ def test_mtus_eval_of_an_overflowing_date(tmp_path):
     assert out.getvalue().splitlines()[0] == "unknown" and err.getvalue() == ""
 
 
-@pytest.mark.parametrize("env", [{}, {"request": {}}, None, [], "request", {"__reads__": None}])
+@pytest.mark.parametrize("env", [{}, {"request": {}}, None, [], "request", {"__reads__": None}, {"findings"}])
 def test_evaluate_env_on_something_else_is_an_engine_error(env):
     expression = compile_expression("findings.pain_relief")
     with pytest.raises(EvalError) as caught:
