@@ -3,7 +3,7 @@
     python benchmarks/bench_engine.py            # full run (about a minute)
     python benchmarks/bench_engine.py --quick    # shorter timings, fewer repetitions
 
-Prints three figures and a table of figure / value / target / met?:
+Prints four figures and a table of figure / value / target / met?:
 
 1. Loading and compiling the shipped rule packs (`engine.load_rules()`) in a fresh
    process: `python -c` is spawned several times and the median is taken, so import
@@ -15,11 +15,17 @@ Prints three figures and a table of figure / value / target / met?:
    conditions written by hand in plain Python (dict.get, None checks, the same
    three-valued results with None for unknown) are timed the same way; both are
    checked to agree on every pair before timing.
-3. Whole requests per second with full traces: `engine.evaluator.evaluate_request`
-   over the example cases plus generated opioid / muscle-relaxant / carisoprodol /
-   non-drug requests, cases prepared once. For scale, the average size of a determination
-   (as JSON) and the rate at which `pickle.loads`, in C, merely rebuilds the same
-   determinations from bytes: building a trace that size in Python cannot be much faster.
+3. Whole requests per second with complete traces, over the example cases plus generated
+   opioid / muscle-relaxant / carisoprodol / non-drug requests, cases prepared once:
+   deciding into the compact record (`engine.evaluator.decide_request`: every rule's status,
+   every criterion's value and the facts it read, by reference); deciding and rendering the
+   determination dict (`evaluate_request`); and that plus the JSON text (`report.to_json`,
+   indented, which Python's json module writes without its C encoder). For scale, the average
+   size of a determination (as JSON) and the rate at which `pickle.loads`, in C, merely
+   rebuilds the same determination dicts from bytes.
+4. Case preparation per case: validation (schema and vocabularies, `validate_case`), the view
+   rules read (`Case`), and every request's environment, over the same cases' JSON documents
+   (each prepared afresh every time).
 
 Timing: time.perf_counter, a warm-up pass, then the median of several repetitions of
 at least a second each (a quarter second with --quick). The cyclic GC is disabled while
@@ -46,7 +52,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
-from engine.evaluator import evaluate_request  # noqa: E402
+from engine.evaluator import decide_request, evaluate_request  # noqa: E402
+from engine.report import to_json  # noqa: E402
 from engine.values import UNKNOWN  # noqa: E402
 
 SEED = 20240601
@@ -55,6 +62,7 @@ TARGET_LOAD_MS = 300.0
 TARGET_EVALS = 500_000.0
 TARGET_RATIO = 3.0
 TARGET_REQUESTS = 20_000.0
+TARGET_PREPARE_US = 8.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,15 +233,19 @@ def generate_case(rng, number: int, kinds: list[str]) -> dict:
     return case
 
 
-def generated_cases(count: int, seed: int) -> list:
+def generated_documents(count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
-    cases = []
+    documents = []
     for number in range(count):
         n = rng.choice([1, 1, 1, 2, 3])
         kinds = [rng.choice(["opioid", "opioid", "opioid", "relaxant", "relaxant", "carisoprodol", "non_drug"])
                  for _ in range(n)]
-        cases.append(engine.case_from_dict(generate_case(rng, number, kinds)))
-    return cases
+        documents.append(generate_case(rng, number, kinds))
+    return documents
+
+
+def generated_cases(count: int, seed: int) -> list:
+    return [engine.case_from_dict(document) for document in generated_documents(count, seed)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -564,30 +576,71 @@ def bench_expressions(rules, envs, min_time, reps) -> dict:
 # 3. whole requests with traces
 # ---------------------------------------------------------------------------------------
 def bench_requests(rules, cases, min_time, reps) -> dict:
-    """Requests per second, and for scale the rate at which C code (pickle) merely rebuilds the
-    same determinations from bytes: a floor no Python-built trace of that size goes below."""
+    """Requests per second deciding into the compact record, and deciding plus rendering the
+    JSON; for scale, the rate at which C code (pickle) merely rebuilds the determination dicts."""
     items = [(case, i) for case in cases for i in range(len(case.requests))]
     outcomes = {}
     outputs = []
     for case, i in items:
+        record = decide_request(rules, case, i)
         output = evaluate_request(rules, case, i)
+        assert record.outcome == output["outcome"]
         outputs.append(output)
         outcomes[output["outcome"]] = outcomes.get(output["outcome"], 0) + 1
     pickled = [pickle.dumps(o, protocol=pickle.HIGHEST_PROTOCOL) for o in outputs]
-    size = statistics.mean(len(json.dumps(o)) for o in outputs)
+    size = statistics.mean(len(to_json(o)) for o in outputs)
 
-    def one_pass():
+    def record_pass():
+        for case, i in items:
+            decide_request(rules, case, i)
+
+    def render_pass():
         for case, i in items:
             evaluate_request(rules, case, i)
+
+    def text_pass():
+        for case, i in items:
+            to_json(evaluate_request(rules, case, i))
 
     def rebuild_pass():
         for data in pickled:
             pickle.loads(data)
-    rates = _rates({"requests": (one_pass, len(items)), "rebuild": (rebuild_pass, len(items))}, min_time, reps)
-    result = rates["requests"]
-    return {"rate": result["median"], "rates": result["rates"], "cpu_share": result["cpu_share"],
-            "cpu_rate": result["cpu_rate"], "rebuild_rate": rates["rebuild"]["median"], "json_bytes": size,
-            "requests": len(items), "outcomes": outcomes}
+    rates = _rates({"record": (record_pass, len(items)), "render": (render_pass, len(items)),
+                    "text": (text_pass, len(items)), "rebuild": (rebuild_pass, len(items))}, min_time, reps)
+    record, render = rates["record"], rates["render"]
+    return {"rate": record["median"], "cpu_share": min(record["cpu_share"], render["cpu_share"]),
+            "cpu_rate": record["cpu_rate"], "render_rate": render["median"], "render_cpu_rate": render["cpu_rate"],
+            "text_rate": rates["text"]["median"],
+            "rebuild_rate": rates["rebuild"]["median"], "json_bytes": size, "requests": len(items),
+            "outcomes": outcomes}
+
+
+# ---------------------------------------------------------------------------------------
+# 4. case preparation
+# ---------------------------------------------------------------------------------------
+def bench_prepare(documents, min_time, reps) -> dict:
+    """Microseconds per case: validate, build the view, and prepare every request's environment."""
+    from engine.case import Case, validate_case
+
+    def validate_pass():
+        for document in documents:
+            validate_case(document)
+
+    def build_pass():
+        for document in documents:
+            Case(document)
+
+    def prepare_pass():
+        for document in documents:
+            case = engine.case_from_dict(document)
+            for index in range(len(case.requests)):
+                case.environment(index)
+    rates = _rates({"validate": (validate_pass, len(documents)), "build": (build_pass, len(documents)),
+                    "prepare": (prepare_pass, len(documents))}, min_time, reps)
+    return {name: 1e6 / rate["median"] for name, rate in rates.items()} | {
+        "cpu_share": min(r["cpu_share"] for r in rates.values()),
+        "prepare_cpu_us": 1e6 / rates["prepare"]["cpu_rate"], "cases": len(documents),
+        "bytes": statistics.mean(len(json.dumps(d)) for d in documents)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -620,7 +673,8 @@ def main(argv=None) -> int:
 
     rules = engine.load_rules()
     start = time.perf_counter()
-    cases = generated_cases(n_cases, SEED)
+    documents = generated_documents(n_cases, SEED)
+    cases = [engine.case_from_dict(document) for document in documents]
     setup = time.perf_counter() - start
 
     # 2
@@ -643,18 +697,34 @@ def main(argv=None) -> int:
     print()
 
     # 3
-    examples = [engine.load_case(p) for p in sorted((ROOT / "examples" / "cases").glob("*.json"))]
+    example_paths = sorted((ROOT / "examples" / "cases").glob("*.json"))
+    examples = [engine.load_case(p) for p in example_paths]
     mix = examples + cases
     req = bench_requests(rules, mix, min_time, reps)
-    print(f"[3] whole requests with traces: {req['requests']} requests per pass "
+    print(f"[3] whole requests with complete traces: {req['requests']} requests per pass "
           f"({len(examples)} example cases + {len(cases)} generated cases)")
     print("    outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(req["outcomes"].items())))
-    print(f"    evaluate_request(rules, case, i)  {req['rate']:10,.0f} requests/s "
-          f"({1e6 / req['rate']:.1f} us per request)")
-    print(f"    lowest CPU share of a repetition: {req['cpu_share']:.2f}; {req['cpu_rate']:,.0f} requests per CPU second")
+    print(f"    decide_request (compact record)      {req['rate']:10,.0f} requests/s "
+          f"({1e6 / req['rate']:.1f} us per request; {req['cpu_rate']:,.0f} per CPU second)")
+    print(f"    evaluate_request (record + dict)     {req['render_rate']:10,.0f} requests/s "
+          f"({1e6 / req['render_rate']:.1f} us per request; {req['render_cpu_rate']:,.0f} per CPU second)")
+    print(f"    ... + to_json (the JSON text)        {req['text_rate']:10,.0f} requests/s "
+          f"({1e6 / req['text_rate']:.1f} us per request)")
+    print(f"    lowest CPU share of a repetition: {req['cpu_share']:.2f}")
     print(f"    for scale: a determination is {req['json_bytes']:,.0f} bytes of JSON on average; pickle.loads")
     print(f"    (C) rebuilds the same dicts at {req['rebuild_rate']:,.0f} per second "
           f"({1e6 / req['rebuild_rate']:.1f} us each)")
+    print()
+
+    # 4
+    example_documents = [json.loads(p.read_text(encoding="utf-8")) for p in example_paths]
+    prep = bench_prepare(example_documents + documents, min_time, reps)
+    print(f"[4] case preparation: {prep['cases']} case documents ({prep['bytes']:,.0f} bytes of JSON on average), "
+          "each prepared afresh")
+    print(f"    validate_case (schema + vocabularies)      {prep['validate']:7.2f} us per case")
+    print(f"    Case(document) (the view rules read)       {prep['build']:7.2f} us per case")
+    print(f"    case_from_dict + every environment         {prep['prepare']:7.2f} us per case "
+          f"({prep['prepare_cpu_us']:.2f} per CPU; lowest CPU share {prep['cpu_share']:.2f})")
     print()
 
     rows = [
@@ -664,8 +734,12 @@ def main(argv=None) -> int:
         ("DSL evaluate_env, evals/s", f"{expr['api']:,.0f}", f">= {TARGET_EVALS:,.0f}", expr["api"] >= TARGET_EVALS),
         ("hand-written Python, evals/s", f"{expr['hand']:,.0f}", "-", None),
         ("hand-written / DSL", f"{ratio:.2f}x", f"<= {TARGET_RATIO:.1f}x", ratio <= TARGET_RATIO),
-        ("whole requests with traces, req/s", f"{req['rate']:,.0f}", f">= {TARGET_REQUESTS:,.0f}",
+        ("requests, compact record, req/s", f"{req['rate']:,.0f}", f">= {TARGET_REQUESTS:,.0f}",
          req["rate"] >= TARGET_REQUESTS),
+        ("requests, record + rendered dict, req/s", f"{req['render_rate']:,.0f}", "-", None),
+        ("requests, + JSON text, req/s", f"{req['text_rate']:,.0f}", "-", None),
+        ("case preparation, us per case", f"{prep['prepare']:.2f}", f"<= {TARGET_PREPARE_US:g}",
+         prep["prepare"] <= TARGET_PREPARE_US),
     ]
     widths = [max(len(r[i]) for r in rows + [("figure", "value", "target")]) for i in range(3)]
     header = f"{'figure':<{widths[0]}}  {'value':>{widths[1]}}  {'target':<{widths[2]}}  met?"

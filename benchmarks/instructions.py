@@ -2,6 +2,8 @@
 
     python benchmarks/instructions.py extract     # extract_case over the seed text letters
     python benchmarks/instructions.py evaluate    # evaluate_request over the example cases
+    python benchmarks/instructions.py decide      # decide_request (the compact record), same requests
+    python benchmarks/instructions.py prepare     # case_from_dict + every environment, example cases
     python benchmarks/instructions.py extract --repo /path/to/other/checkout
 
 Timings on a shared machine vary by 10-20% from run to run, which hides a change worth 3%.
@@ -33,12 +35,22 @@ if workload == "extract":
     from engine.extraction import extract_case
     files = sorted(glob.glob(sys.argv[1] + "/examples/letters/*.txt"))
     items = [lambda f=f: extract_case(f) for f in files]
+elif workload == "prepare":
+    import json
+    import engine
+    documents = [json.load(open(p)) for p in sorted(glob.glob(sys.argv[1] + "/examples/cases/*.json"))]
+    def prepare(document):
+        case = engine.case_from_dict(document)
+        for index in range(len(case.requests)):
+            case.environment(index)
+    items = [lambda d=d: prepare(d) for d in documents]
 else:
     import engine
-    from engine.evaluator import evaluate_request
+    from engine import evaluator
+    decide = evaluator.evaluate_request if workload == "evaluate" else evaluator.decide_request
     rules = engine.load_rules()
     cases = [engine.load_case(p) for p in sorted(glob.glob(sys.argv[1] + "/examples/cases/*.json"))]
-    items = [lambda c=c, i=i: evaluate_request(rules, c, i) for c in cases for i in range(len(c.requests))]
+    items = [lambda c=c, i=i: decide(rules, c, i) for c in cases for i in range(len(c.requests))]
 for item in items:
     item()
 def loop():
@@ -68,7 +80,7 @@ def count(repo: Path, workload: str, passes: int) -> tuple[int, int]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=("extract", "evaluate"))
+    parser.add_argument("workload", choices=("extract", "evaluate", "decide", "prepare"))
     parser.add_argument("--repo", type=Path, default=ROOT, help="the checkout to measure (default: this one)")
     parser.add_argument("--passes", type=int, default=4, help="passes over the items (default 4)")
     args = parser.parse_args(argv)
@@ -76,7 +88,7 @@ def main(argv=None) -> int:
         print("valgrind is not installed: this measure needs it (Debian: apt install valgrind)")
         return 2
     instructions, items = count(args.repo.resolve(), args.workload, args.passes)
-    unit = "letter" if args.workload == "extract" else "request"
+    unit = {"extract": "letter", "prepare": "case"}.get(args.workload, "request")
     print(f"{args.workload}: {instructions / items:,.0f} instructions per {unit} "
           f"({items} {unit}s, {args.repo})")
     return 0

@@ -157,7 +157,7 @@ def _input_error(err) -> str:
 
 def _check(args, stdout, stderr) -> int:
     from .errors import EngineError
-    from .evaluator import evaluate_case
+    from .evaluator import decide_case, render_case
     from .report import compare, render_text, to_json
     rules = _load_rules(args.rules, stderr)
     if rules is None:
@@ -171,9 +171,10 @@ def _check(args, stdout, stderr) -> int:
             print(_input_error(err), file=stderr)
             status = EXIT_BAD_INPUT
             continue
-        document = evaluate_case(rules, case)
+        record = decide_case(rules, case)
         reviewer = case.reviewer
         if args.json:
+            document = render_case(record)
             if reviewer:
                 for d in document["determinations"]:
                     comparison = compare(d, reviewer.get(d["request_id"]))
@@ -182,7 +183,7 @@ def _check(args, stdout, stderr) -> int:
             document = {"input": case.file, **document}
             documents.append(document)
         else:
-            stdout.write(render_text(document, reviewer, explain=args.explain, title=case.file))
+            stdout.write(render_text(record, reviewer, explain=args.explain, title=case.file))
     if args.json:
         stdout.write(to_json(documents[0] if len(documents) == 1 else documents))
     return status

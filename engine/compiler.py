@@ -31,7 +31,8 @@ from .values import UNKNOWN
 READS = "__reads__"
 ROOT_NAMES = frozenset(T.root_types())
 
-_STATUS_VALUE = {"present": True, "absent": False, "not_documented": UNKNOWN}
+# "missing": a finding the request does not see (its statements are about other body regions)
+_STATUS_VALUE = {"present": True, "absent": False, "not_documented": UNKNOWN, "missing": UNKNOWN}
 
 _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
             ">": operator.gt, ">=": operator.ge}
@@ -40,15 +41,17 @@ _tuple_new = tuple.__new__
 
 
 class Read(tuple):
-    """One fact read during evaluation: (path, value, status, evidence, scope, unit).
+    """One fact read during evaluation: (path, value, status, evidence, scope, unit, aside).
 
-    `value` is the fact as the case states it (26 for 26 weeks); `unit` names its unit.
+    `value` is the fact as the case states it (26 for 26 weeks); `unit` names its unit;
+    `aside`, for a finding, the statements of it the request could not see, as
+    (statement, reason, scope) (see engine/regions.py).
     """
 
     __slots__ = ()
 
-    def __new__(cls, path, value, status=None, evidence=None, scope=None, unit=None):
-        return _tuple_new(cls, (path, value, status, evidence, scope, unit))
+    def __new__(cls, path, value, status=None, evidence=None, scope=None, unit=None, aside=None):
+        return _tuple_new(cls, (path, value, status, evidence, scope, unit, aside))
 
     path = property(operator.itemgetter(0))
     value = property(operator.itemgetter(1))
@@ -56,6 +59,7 @@ class Read(tuple):
     evidence = property(operator.itemgetter(3))
     scope = property(operator.itemgetter(4))
     unit = property(operator.itemgetter(5))
+    aside = property(operator.itemgetter(6))
 
 
 class _Const:
@@ -370,6 +374,8 @@ class _Compiler:
 
     # -- arithmetic --------------------------------------------------------------------
     def compile_Arith(self, node):
+        """Arithmetic; a result out of range (a date past year 9999, a number too large for a
+        float, or not finite) is unknown, never an error."""
         left, right = self.compile(node.left), self.compile(node.right)
         lt, rt = self.types[id(node.left)], self.types[id(node.right)]
         op = node.op
@@ -393,9 +399,13 @@ class _Compiler:
                 if a is UNKNOWN:
                     return UNKNOWN
                 b = right(env)
-                if b is UNKNOWN:
+                if b is UNKNOWN or b == 0:
                     return UNKNOWN
-                return UNKNOWN if b == 0 else a / b
+                try:
+                    r = a / b
+                except OverflowError:
+                    return UNKNOWN
+                return UNKNOWN if r - r != 0.0 else r     # r - r is nan for inf and nan
             return self._fold(divide, [left, right])
         else:
             fn = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op]
@@ -405,7 +415,15 @@ class _Compiler:
             if a is UNKNOWN:
                 return UNKNOWN
             b = right(env)
-            return UNKNOWN if b is UNKNOWN else fn(a, b)
+            if b is UNKNOWN:
+                return UNKNOWN
+            try:
+                r = fn(a, b)
+            except (OverflowError, ValueError):     # a date out of range; a non-finite number of days
+                return UNKNOWN
+            if type(r) is float and r - r != 0.0:
+                return UNKNOWN
+            return r
         return self._fold(arith, [left, right])
 
     def compile_Neg(self, node):
@@ -766,7 +784,7 @@ def _traced_path(head, rest, text, bound, unit, convert):
             notes = parent.get("__evidence__")
             evidence = (notes.get(last) if notes else None) or parent.get("evidence")
         shown = (env.get(marker, head) + tail) if bound else text
-        reads.append(_tuple_new(Read, (shown, value, None, evidence, None, unit)))
+        reads.append(_tuple_new(Read, (shown, value, None, evidence, None, unit, None)))
 
     if len(rest) == 1:
         k1, = rest
@@ -843,12 +861,13 @@ def _traced_finding(concept, text):
         if entry is None:
             reads = env[READS]
             if reads is not None:
-                reads.append(_tuple_new(Read, (text, UNKNOWN, "missing", None, None, None)))
+                reads.append(_tuple_new(Read, (text, UNKNOWN, "missing", None, None, None, None)))
             return UNKNOWN
         status = entry["status"]
         value = _STATUS_VALUE[status]
         reads = env[READS]
         if reads is not None:
-            reads.append(_tuple_new(Read, (text, value, status, entry.get("evidence"), entry.get("scope", "case"), None)))
+            reads.append(_tuple_new(Read, (text, value, status, entry.get("evidence"), entry.get("scope", "case"), None,
+                                           entry.get("set_aside"))))
         return value
     return finding

@@ -40,7 +40,7 @@ def letter_files(paths) -> list[Path]:
 def item_coverage(rules: RuleSet, paths, mode: str = "summary") -> dict:
     """Over the letters: items, items some rule applies to, by drug class (or kind for other items)."""
     from .case import case_from_dict
-    from .evaluator import evaluate_request
+    from .evaluator import decide_request
     from .extraction import extract_case
     by_group: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     errors = []
@@ -53,10 +53,10 @@ def item_coverage(rules: RuleSet, paths, mode: str = "summary") -> dict:
             continue
         for index, request in enumerate(case.requests):
             group = (request.get("drug") or {}).get("drug_class") or request.get("kind") or "other"
-            determination = evaluate_request(rules, case, index)
+            outcome = decide_request(rules, case, index).outcome
             counts = by_group[group]
             counts[0] += 1
-            counts[1] += determination["outcome"] != "no_rule"
+            counts[1] += outcome != "no_rule"
     total = sum(c[0] for c in by_group.values())
     covered = sum(c[1] for c in by_group.values())
     return {

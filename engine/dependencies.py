@@ -12,7 +12,7 @@ depends on the surgery it serves. Output:
   the index request and the engine's decision on it, or, for a request that depends on nothing,
   the latest surgery of the treatment history on or before the request's date (post-operative
   context);
-- `annotate(...)`: the `depends_on` entry of a dependent request's determination.
+- `entry(...)`: the `depends_on` entry of a dependent request's determination.
 
 Nothing here raises on a case: a missing index or a cycle is reported in the determination and
 the request is decided on its own rules. The semantics are in docs/semantics.md.
@@ -179,12 +179,12 @@ def context(case, position: int, the_plan: Plan, outcomes: dict[int, str], day,
     return {"index": view} if view is not None else {}
 
 
-def annotate(determination: dict, case, position: int, the_plan: Plan, outcomes: dict[int, str]) -> dict:
-    """Add `depends_on` to the determination of a request that names an index: the index's id and
-    the engine's decision on it, or the problem that kept it from being read."""
+def entry(case, position: int, the_plan: Plan, outcomes: dict[int, str]) -> dict | None:
+    """The `depends_on` entry of a request that names an index: the index's id and the engine's
+    decision on it, or the problem that kept it from being read; None for other requests."""
     target = case.requests[position].get("depends_on")
     if target is None:
-        return determination
+        return None
     entry: dict = {"request_id": target}
     j = the_plan.index_of.get(position)
     if j is None:
@@ -194,5 +194,4 @@ def annotate(determination: dict, case, position: int, the_plan: Plan, outcomes:
         entry["outcome"] = outcome
         if outcome not in DECIDED:
             entry["note"] = f"no rule decides {target}; this item was decided on its own rules"
-    determination["depends_on"] = entry
-    return determination
+    return entry

@@ -1,4 +1,13 @@
-"""Case + RuleSet -> a determination per request, with the trace of every rule applied.
+"""Case + RuleSet -> a decision per request, kept as a compact record; JSON only when asked.
+
+Stage: evaluation. Input: a prepared `Case` and a loaded `RuleSet`. Output: a `RequestRecord`
+per request (`decide_request`, `decide_case`): the outcome, the guideline edition, and for every
+applicable rule its status, each criterion's value and the facts each part read, all held by
+reference to the compiled rules and the case: no dict or string is built while deciding.
+`render(record)` turns a record into the determination dict that `docs/semantics.md` describes
+(`evaluate_request` and `evaluate_case` decide and render at once); consumers that need only
+outcomes and ids (the audit's figures, a batch summary) read the record (`unmet()`,
+`unknown()`, `against()`).
 
 Semantics (docs/semantics.md): an applicable `against` rule that holds gives non_certify;
 otherwise an applicable `support` rule whose criteria are all met gives certify; otherwise,
@@ -10,7 +19,6 @@ The evaluator never reads the case's `reviewer`.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
 
 from . import ast, dependencies
 from .case import Case
@@ -28,152 +36,131 @@ def _result(value) -> str:
     return "unknown" if value is UNKNOWN else RESULT[bool(value)]
 
 
-@dataclass
-class CriterionResult:
-    id: str
-    requires: str
-    test: str
-    value: object
-    reads: list
+# -- records ----------------------------------------------------------------------------------
+class RuleRecord:
+    """One rule evaluated for one request: the compiled rule, the value of its `when` and the
+    facts it read, each criterion's value and reads (in the rule's criterion order), the
+    `unless` likewise (None when the rule has none), and the rule's status."""
 
-    @property
-    def result(self) -> str:
-        return _result(self.value)
+    __slots__ = ("rule", "when", "when_reads", "values", "reads", "unless", "unless_reads", "status")
 
+    def __init__(self, rule: Rule, when, when_reads, values=(), reads=(), unless=None, unless_reads=None):
+        self.rule = rule
+        self.when = when
+        self.when_reads = when_reads
+        self.values = values
+        self.reads = reads
+        self.unless = unless
+        self.unless_reads = unless_reads
+        self.status = _status(when, values, unless)
 
-@dataclass
-class RuleResult:
-    rule: Rule
-    when: object
-    when_reads: list
-    criteria: list[CriterionResult] = field(default_factory=list)
-    unless: CriterionResult | None = None
-    _status: str | None = field(default=None, init=False, repr=False, compare=False)
+    def results(self) -> list[tuple[str, str]]:
+        """(criterion id, met | unmet | unknown) for each criterion evaluated."""
+        return [(c.id, _result(v)) for c, v in zip(self.rule.criteria, self.values)]
 
     def has_unknown_fact(self) -> bool:
         """Whether some fact the rule read was unknown (missing or stated as undocumented)."""
-        parts = [self.when_reads] + [c.reads for c in self.criteria] + ([self.unless.reads] if self.unless else [])
-        return any(read.value is UNKNOWN for reads in parts for read in reads)
-
-    @property
-    def status(self) -> str:
-        """not_applicable, fails, unknown or holds: computed once, when first asked (after evaluation)."""
-        status = self._status
-        if status is None:
-            status = self._status = _status(self.when, self.criteria, self.unless)
-        return status
+        parts = [self.when_reads, *self.reads] + ([self.unless_reads] if self.unless_reads is not None else [])
+        return any(read[1] is UNKNOWN for reads in parts for read in reads)
 
 
-def _status(when, criteria, unless) -> str:
+def _status(when, values, unless) -> str:
+    """not_applicable, fails, unknown or holds."""
     if when is not True:
         return "not_applicable"
     unknown = False
-    for c in criteria:
-        v = c.value
+    for v in values:
         if v is False:
             return "fails"
         if v is UNKNOWN:
             unknown = True
-    if unless is not None and unless.value is True:
+    if unless is True:
         return "fails"
     return "unknown" if unknown else "holds"
 
 
-def _evidence(evidence) -> dict | None:
-    if not evidence:
-        return None
-    out = {}
-    if "section" in evidence:
-        out["section"] = evidence["section"]
-    if "start" in evidence:
-        out["start"] = evidence["start"]
-    if "end" in evidence:
-        out["end"] = evidence["end"]
-    if "quote" in evidence:
-        out["quote"] = evidence["quote"]
-    return out
+class RequestRecord:
+    """The decision on one request, complete but compact (see the module docstring).
+
+    `rules` holds the applicable rules of the packs used (`packs`: the MTUS packs in force,
+    or the ODG ones when ODG took over, `fallback`); `undetermined` the rules whose `when` was
+    unknown, as (rule, what was unknown): a text when the rule could be judged without
+    evaluating it, else the facts its `when` read; `superseded` the applicable rules set aside
+    by a rule that takes precedence (engine/precedence.py), as {rule, by}; `depends_on` the
+    entry for a request that names an index procedure (engine/dependencies.py), else None."""
+
+    __slots__ = ("case", "index", "day", "basis", "packs", "note", "fallback", "rules", "undetermined", "outcome",
+                 "superseded", "depends_on")
+
+    def __init__(self, case, index, day, basis, packs, note, fallback, rules, undetermined, outcome,
+                 superseded=(), depends_on=None):
+        self.case = case
+        self.index = index
+        self.day = day
+        self.basis = basis
+        self.packs = packs
+        self.note = note
+        self.fallback = fallback
+        self.rules = rules
+        self.undetermined = undetermined
+        self.outcome = outcome
+        self.superseded = superseded
+        self.depends_on = depends_on
+
+    @property
+    def request_id(self) -> str:
+        return self.case.request_ids[self.index]
+
+    @property
+    def imr_equivalent(self) -> str | None:
+        return IMR[self.outcome]
+
+    def unmet(self) -> list[str]:
+        """`rule/criterion` of every unmet criterion of an applicable support rule."""
+        return [f"{r.rule.id}/{c.id}" for r in self.rules if r.rule.effect != "against"
+                for c, v in zip(r.rule.criteria, r.values) if v is not UNKNOWN and not v]
+
+    def unknown(self) -> list[str]:
+        """`rule/criterion` of every unknown criterion of an applicable support rule."""
+        return [f"{r.rule.id}/{c.id}" for r in self.rules if r.rule.effect != "against"
+                for c, v in zip(r.rule.criteria, r.values) if v is UNKNOWN]
+
+    def against(self) -> list[str]:
+        """Ids of the against rules that hold."""
+        return [r.rule.id for r in self.rules if r.rule.effect == "against" and r.status == "holds"]
+
+    def render(self) -> dict:
+        return render(self)
 
 
-def _fact(read) -> dict:
-    value = show(read.value)
-    if read.unit and read.value is not UNKNOWN:
-        value = f"{value} {read.unit}"
-    out = {"path": read.path, "value": value}
-    if read.status is not None:
-        out["status"] = read.status
-        if read.scope:
-            out["scope"] = read.scope
-    ev = _evidence(read.evidence)
-    if ev:
-        out["evidence"] = ev
-    return out
+class CaseRecord:
+    """The records of every request of a case, in the case's order."""
+
+    __slots__ = ("case", "requests")
+
+    def __init__(self, case, requests):
+        self.case = case
+        self.requests = requests
+
+    def render(self) -> dict:
+        return render_case(self)
 
 
-MAX_FACTS = 20  # per criterion: quantifiers over long lists stay readable
-
-
-def _facts(reads) -> list[dict]:
-    """The distinct facts a criterion read, in reading order (what `_fact` gives for each read)."""
-    out, seen = [], set()
-    for path, value, status, evidence, scope, unit in reads:
-        kind = type(value)
-        if kind is str:
-            shown = value
-        elif kind is int:
-            shown = str(value)
-        else:
-            shown = show(value)
-        if unit and value is not UNKNOWN:
-            shown = f"{shown} {unit}"
-        ev = _evidence(evidence) if evidence else None
-        key = (path, shown, status)
-        if key not in seen and len(out) < MAX_FACTS:
-            seen.add(key)
-            if status is None:
-                fact = {"path": path, "value": shown}
-            elif scope:
-                fact = {"path": path, "value": shown, "status": status, "scope": scope}
-            else:
-                fact = {"path": path, "value": shown, "status": status}
-            if ev:
-                fact["evidence"] = ev
-            out.append(fact)
-    return out
-
-
-def _describe_unknown(read) -> str:
-    if read.status == "not_documented":
-        return f"{read.path}: stated as not documented"
-    if read.status == "missing":
-        return f"{read.path}: not mentioned"
-    if read.path.endswith(")"):
-        return f"{read.path}: cannot be computed from the case"
-    return f"{read.path}: not in the case"
-
-
-def evaluate_rule(rule: Rule, env: dict) -> RuleResult:
+# -- evaluating rules -------------------------------------------------------------------------
+def evaluate_rule(rule: Rule, env: dict) -> RuleRecord:
+    """One rule against an environment, traced (its criteria only when its `when` is true)."""
     env[READS] = reads = []
-    when = rule.when.evaluate(env)
-    result = RuleResult(rule, when, reads)
+    when = _tests(rule)[0](env)
     if when is not True:
         env[READS] = None
-        return result
-    for criterion in rule.criteria:
-        env[READS] = reads = []
-        value = criterion.test.evaluate(env)
-        result.criteria.append(CriterionResult(criterion.id, criterion.requires, criterion.test.text, value, reads))
-    if rule.unless is not None:
-        env[READS] = reads = []
-        value = rule.unless.test.evaluate(env)
-        result.unless = CriterionResult("unless", rule.unless.requires, rule.unless.test.text, value, reads)
-    env[READS] = None
-    return result
+        return RuleRecord(rule, when, reads)
+    return _criteria(rule, env, when, reads)
 
 
 def _request_date(case: Case, index: int):
     """The date that picks the guideline edition, and where it came from."""
     request = case.requests[index]
-    letter = case._roots.get("letter") or {}
+    letter = case.root("letter") or {}
     for basis, value in (("date_of_service", request.get("date_of_service")),
                          ("ur_denial_date", letter.get("ur_denial_date")),
                          ("decision_date", letter.get("decision_date")),
@@ -328,35 +315,50 @@ def _raw_getter(parts):
     return get
 
 
-def _applicable(rule: Rule, env: dict) -> RuleResult:
-    """`evaluate_rule` for a rule whose `when` is known to be true; its status computed once."""
+def _tests(rule: Rule):
+    """The traced closures of a rule's criteria and `unless`, gathered once per rule."""
+    tests = rule.__dict__.get("_tests")
+    if tests is None:
+        unless = rule.unless.test.evaluate if rule.unless is not None else None
+        tests = rule.__dict__["_tests"] = (rule.when.evaluate, tuple(c.test.evaluate for c in rule.criteria), unless)
+    return tests
+
+
+def _applicable(rule: Rule, env: dict) -> RuleRecord:
+    """The traced evaluation of a rule whose `when` is known to be true."""
     env[READS] = when_reads = []
-    when = rule.when.evaluate(env)
-    criteria = []
-    for criterion in rule.criteria:
-        env[READS] = reads = []
-        test = criterion.test
-        criteria.append(CriterionResult(criterion.id, criterion.requires, test.text, test.evaluate(env), reads))
-    unless = rule.unless
-    if unless is not None:
-        env[READS] = reads = []
-        unless = CriterionResult("unless", unless.requires, unless.test.text, unless.test.evaluate(env), reads)
+    when = _tests(rule)[0](env)
+    return _criteria(rule, env, when, when_reads)
+
+
+def _criteria(rule: Rule, env: dict, when, when_reads) -> RuleRecord:
+    _, criteria, unless_test = _tests(rule)
+    values = []
+    reads = []
+    for test in criteria:
+        env[READS] = r = []
+        values.append(test(env))
+        reads.append(r)
+    if unless_test is not None:
+        env[READS] = unless_reads = []
+        unless = unless_test(env)
+    else:
+        unless = unless_reads = None
     env[READS] = None
-    result = RuleResult(rule, when, when_reads, criteria, unless)
-    result._status = _status(when, criteria, unless)
-    return result
+    return RuleRecord(rule, when, when_reads, values, reads, unless, unless_reads)
 
 
-def _apply(index: _Index, env: dict) -> tuple[list[RuleResult], list[dict]]:
-    """The applicable rules of a group of packs (evaluated, with traces) and the rules whose
-    applicability is unknown ({"rule", "unknown"}), in pack and rule order."""
+def _apply(index: _Index, env: dict) -> tuple[list[RuleRecord], list[tuple]]:
+    """The applicable rules of a group of packs (evaluated, traced) and the rules whose
+    applicability is unknown, as (rule, static text or the reads of its `when`), in pack and
+    rule order."""
     if not index.current():
         index = _Index(index.packs)
     applied = []
     undetermined = []
     for rule, static in index.plan(env):
         if static is not None:
-            undetermined.append({"rule": rule.id, "unknown": [static]})
+            undetermined.append((rule, static))
             continue
         when = rule.when.untraced(env)       # the same value as the traced `when`, without reads
         if when is True:
@@ -365,15 +367,179 @@ def _apply(index: _Index, env: dict) -> tuple[list[RuleResult], list[dict]]:
             env[READS] = reads = []
             rule.when.evaluate(env)
             env[READS] = None
-            undetermined.append({"rule": rule.id,
-                                 "unknown": [_describe_unknown(x) for x in reads if x[1] is UNKNOWN]})
+            undetermined.append((rule, reads))
     return applied, undetermined
+
+
+def _outcome(applied: list[RuleRecord]) -> str:
+    """The outcome of `decide`, without its texts."""
+    support = holding_support = False
+    for r in applied:
+        effect = r.rule.effect
+        if effect == "against":
+            if r.status == "holds":
+                return "non_certify"
+        elif effect == "support" and r.status != "not_applicable":
+            support = True
+            if r.status == "holds":
+                holding_support = True
+    if holding_support:
+        return "certify"
+    return "non_certify" if support else "no_rule"
+
+
+def decide_request(rules: RuleSet, case: Case, index: int, env: dict | None = None) -> RequestRecord:
+    """Decide request `index` of `case`; the record holds the complete trace.
+
+    `env`: the environment to read (default `case.environment(index)`); a caller deciding
+    requests in dependency order can pass one with more roots (another request's outcome)."""
+    if env is None:
+        env = case.environment(index)
+    day, basis = _request_date(case, index)
+    mtus, odg, note, mtus_index, odg_index = _selection(rules, day)
+    applied, undetermined = _apply(mtus_index, env)
+    used = mtus
+    fallback = False
+    if not applied and odg:
+        odg_applied, odg_undetermined = _apply(odg_index, env)
+        if odg_applied:
+            applied, undetermined, used = odg_applied, odg_undetermined, odg
+            fallback = True
+    applied, superseded = set_aside(applied)
+    return RequestRecord(case, index, day, basis, used, note, fallback, applied, undetermined, _outcome(applied),
+                         superseded)
+
+
+def decide_case(rules: RuleSet, case: Case) -> CaseRecord:
+    """Every request of the case decided, as records in the case's order: each index procedure
+    before the requests that depend on it, which read it as the `index` root
+    (engine/dependencies.py)."""
+    plan = dependencies.plan(case)
+    outcomes: dict[int, str] = {}
+    records: list = [None] * len(case.requests)
+    for i in plan.order:
+        env = case.environment(i)
+        env.update(dependencies.context(case, i, plan, outcomes, lambda i=i: _request_date(case, i)[0]))
+        record = decide_request(rules, case, i, env)
+        outcomes[i] = record.outcome
+        record.depends_on = dependencies.entry(case, i, plan, outcomes)
+        records[i] = record
+    return CaseRecord(case, records)
+
+
+def evaluate_request(rules: RuleSet, case: Case, index: int, context: dict | None = None) -> dict:
+    """`decide_request` rendered: the determination dict of request `index`. `context` adds
+    roots to what its rules read (`index`: the procedure it depends on)."""
+    env = None
+    if context:
+        env = case.environment(index)
+        env.update(context)
+    return render(decide_request(rules, case, index, env))
+
+
+def evaluate_case(rules: RuleSet, case: Case) -> dict:
+    """Every request of the case decided and rendered. Same case and rules give the same dict,
+    in the same order."""
+    return render_case(decide_case(rules, case))
+
+
+# -- rendering --------------------------------------------------------------------------------
+def _evidence(evidence) -> dict | None:
+    if not evidence:
+        return None
+    out = {}
+    if "section" in evidence:
+        out["section"] = evidence["section"]
+    if "start" in evidence:
+        out["start"] = evidence["start"]
+    if "end" in evidence:
+        out["end"] = evidence["end"]
+    if "quote" in evidence:
+        out["quote"] = evidence["quote"]
+    return out
+
+
+def _aside(aside) -> list[dict]:
+    """The statements of a finding set aside for the request, and why (engine/regions.py)."""
+    out = []
+    for statement, reason, scope in aside:
+        entry = {"status": statement["status"], "scope": scope, "reason": reason}
+        ev = _evidence(statement.get("evidence"))
+        if ev:
+            entry["evidence"] = ev
+        out.append(entry)
+    return out
+
+
+def _fact(read) -> dict:
+    """One read as the trace shows it."""
+    value = show(read.value)
+    if read.unit and read.value is not UNKNOWN:
+        value = f"{value} {read.unit}"
+    out = {"path": read.path, "value": value}
+    if read.status is not None:
+        out["status"] = read.status
+        if read.scope:
+            out["scope"] = read.scope
+    ev = _evidence(read.evidence)
+    if ev:
+        out["evidence"] = ev
+    if read.aside:
+        out["set_aside"] = _aside(read.aside)
+    return out
+
+
+MAX_FACTS = 20  # per criterion: quantifiers over long lists stay readable
+
+
+def _facts(reads) -> list[dict]:
+    """The distinct facts a criterion read, in reading order (what `_fact` gives for each read)."""
+    out, seen = [], set()
+    for path, value, status, evidence, scope, unit, aside in reads:
+        kind = type(value)
+        if kind is str:
+            shown = value
+        elif kind is int:
+            shown = str(value)
+        else:
+            shown = show(value)
+        if unit and value is not UNKNOWN:
+            shown = f"{shown} {unit}"
+        ev = _evidence(evidence) if evidence else None
+        key = (path, shown, status)
+        if key not in seen and len(out) < MAX_FACTS:
+            seen.add(key)
+            if status is None:
+                fact = {"path": path, "value": shown}
+            elif scope:
+                fact = {"path": path, "value": shown, "status": status, "scope": scope}
+            else:
+                fact = {"path": path, "value": shown, "status": status}
+            if ev:
+                fact["evidence"] = ev
+            if aside:
+                fact["set_aside"] = _aside(aside)
+            out.append(fact)
+    return out
+
+
+def _describe_unknown(read) -> str:
+    if read.status == "not_documented":
+        return f"{read.path}: stated as not documented"
+    if read.status == "missing":
+        if read.aside:
+            reasons = "; ".join(dict.fromkeys(reason for _, reason, _ in read.aside))
+            return f"{read.path}: not mentioned for this request (set aside: {reasons})"
+        return f"{read.path}: not mentioned"
+    if read.path.endswith(")"):
+        return f"{read.path}: cannot be computed from the case"
+    return f"{read.path}: not in the case"
 
 
 class _RuleText:
     """What traces and rationales say of a rule whatever the case: built once per rule."""
 
-    __slots__ = ("id", "title", "effect", "pack", "citation", "when", "cited", "because", "titled", "criteria")
+    __slots__ = ("id", "title", "effect", "pack", "citation", "when", "cited", "because", "titled")
 
     def __init__(self, rule: Rule):
         self.id, self.title, self.effect = rule.id, rule.title, rule.effect
@@ -383,9 +549,6 @@ class _RuleText:
         self.cited = str(rule.citation)
         self.because = f"{rule.rationale.rstrip('.')} ({self.cited})"
         self.titled = f"{rule.title} ({self.cited})"
-        self.criteria = {}
-        for criterion in rule.criteria:
-            self.criteria.setdefault(criterion.id, criterion)
 
 
 def _text(rule: Rule) -> _RuleText:
@@ -395,33 +558,33 @@ def _text(rule: Rule) -> _RuleText:
     return text
 
 
-def _rule_trace(r: RuleResult) -> dict:
+def _rule_trace(r: RuleRecord) -> dict:
     text = _text(r.rule)
     out = {"id": text.id, "title": text.title, "effect": text.effect, "status": r.status, "pack": text.pack,
            "citation": dict(text.citation),
            "when": {"test": text.when, "facts": _facts(r.when_reads)},
-           "criteria": [{"id": c.id, "requires": c.requires, "test": c.test,
-                         "result": "unknown" if c.value is UNKNOWN else RESULT[bool(c.value)],
-                         "facts": _facts(c.reads)} for c in r.criteria]}
-    if r.unless is not None:
-        out["unless"] = {"requires": r.unless.requires, "test": r.unless.test, "result": r.unless.result,
-                         "facts": _facts(r.unless.reads)}
+           "criteria": [{"id": c.id, "requires": c.requires, "test": c.test.text,
+                         "result": "unknown" if v is UNKNOWN else RESULT[bool(v)],
+                         "facts": _facts(reads)} for c, v, reads in zip(r.rule.criteria, r.values, r.reads)]}
+    unless = r.rule.unless
+    if unless is not None and r.unless_reads is not None:
+        out["unless"] = {"requires": unless.requires, "test": unless.test.text, "result": _result(r.unless),
+                         "facts": _facts(r.unless_reads)}
     return out
 
 
-def _criterion_sentence(rule: Rule, c: CriterionResult) -> str:
-    criterion = _text(rule).criteria[c.id]
-    if c.value is False:
-        return criterion.unmet or f"Not met: {c.requires}"
+def _criterion_sentence(criterion, value, reads) -> str:
+    if value is False:
+        return criterion.unmet or f"Not met: {criterion.requires}"
     stated = False
-    for read in c.reads:
+    for read in reads:
         if read[1] is UNKNOWN and read[2] == "not_documented":
             stated = True
             break
-    return f"{'Documented as lacking' if stated else 'Not documented'}: {c.requires}"
+    return f"{'Documented as lacking' if stated else 'Not documented'}: {criterion.requires}"
 
 
-def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
+def decide(results: list[RuleRecord]) -> tuple[str, list[str], list[dict]]:
     """The outcome, the rationale sentences and the missing documentation."""
     against, support, holding_against, holding_support = [], [], [], []
     for r in results:
@@ -441,7 +604,7 @@ def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
     if holding_against:
         for r in holding_against:
             rationale.append(_text(r.rule).because + ".")
-        excusable = all(r.unless is not None and r.unless.value is UNKNOWN for r in holding_against)
+        excusable = all(r.rule.unless is not None and r.unless is UNKNOWN for r in holding_against)
         if excusable:
             # documenting every exception would lift the restrictions; a support rule must then hold
             for r in holding_against:
@@ -451,12 +614,13 @@ def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
         return "non_certify", rationale, missing
     if holding_support:
         for r in holding_support:
-            met = "; ".join(c.requires.rstrip(".") for c in r.criteria)
+            met = "; ".join(c.requires.rstrip(".") for c in r.rule.criteria)
             rationale.append(f"{_text(r.rule).because}. Met: {met}.")
         return "certify", rationale, missing
     if support:
         for r in support:
-            sentences = " ".join(_sentence(_criterion_sentence(r.rule, c)) for c in r.criteria if c.value is not True)
+            sentences = " ".join(_sentence(_criterion_sentence(c, v, reads))
+                                 for c, v, reads in zip(r.rule.criteria, r.values, r.reads) if v is not True)
             rationale.append(f"{_text(r.rule).titled} is not satisfied. {sentences}")
         missing.extend(_support_gaps(support))
         return "non_certify", rationale, missing
@@ -468,16 +632,15 @@ def decide(results: list[RuleResult]) -> tuple[str, list[str], list[dict]]:
     return "no_rule", rationale, missing
 
 
-def _support_gaps(support: list[RuleResult]) -> list[dict]:
+def _support_gaps(support: list[RuleRecord]) -> list[dict]:
     """Unknown criteria of support rules that nothing documented contradicts (no unmet criterion)."""
     gaps = []
     for r in support:
         if r.status != "unknown":
             continue
-        for c in r.criteria:
-            if c.value is UNKNOWN:
-                criterion = _text(r.rule).criteria[c.id]
-                gaps.append({"rule": r.rule.id, "criterion": c.id, "document": criterion.document or c.requires})
+        for c, v in zip(r.rule.criteria, r.values):
+            if v is UNKNOWN:
+                gaps.append({"rule": r.rule.id, "criterion": c.id, "document": c.document or c.requires})
     return gaps
 
 
@@ -493,67 +656,62 @@ def _describe_pack(pack: Pack) -> dict:
     return dict(described)
 
 
-def evaluate_request(rules: RuleSet, case: Case, index: int, context: dict | None = None) -> dict:
-    """Decide request `index`. `context` adds roots to what its rules read (`index`: the procedure
-    it depends on; see engine/dependencies.py)."""
-    env = case.environment(index)
-    if context:
-        env.update(context)
-    day, basis = _request_date(case, index)
-    mtus, odg, note, mtus_index, odg_index = _selection(rules, day)
-    applied, undetermined = _apply(mtus_index, env)
-    used = mtus
-    fallback = None
-    if not applied and odg:
-        odg_applied, odg_undetermined = _apply(odg_index, env)
-        if odg_applied:
-            applied, undetermined, used = odg_applied, odg_undetermined, odg
-            fallback = "MTUS has no rule for this request; ODG applies per the medical evidence search sequence"
-    applied, superseded = set_aside(applied)
-    outcome, rationale, missing = decide(applied)
-    unknown_facts = sorted({_describe_unknown(x) for r in applied for c in r.criteria if c.value is UNKNOWN
-                            for x in c.reads if x.value is UNKNOWN})
-    used_ids = {r.rule.pack.id for r in applied if r.rule.pack}
-    selection = {"date": day.isoformat() if day else None, "basis": basis,
+FALLBACK = "MTUS has no rule for this request; ODG applies per the medical evidence search sequence"
+
+
+def _unknown_facts(applied: list[RuleRecord]) -> list[str]:
+    return sorted({_describe_unknown(x) for r in applied for v, reads in zip(r.values, r.reads) if v is UNKNOWN
+                   for x in reads if x.value is UNKNOWN})
+
+
+def guideline(record: RequestRecord) -> dict:
+    """The guideline selection of a determination: date, basis, packs, note, fallback."""
+    day = record.day
+    used = record.packs
+    used_ids = {r.rule.pack.id for r in record.rules if r.rule.pack}
+    selection = {"date": day.isoformat() if day else None, "basis": record.basis,
                  "packs": [_describe_pack(p) for p in used if p.id in used_ids] or [_describe_pack(p) for p in used]}
-    if note:
-        selection["note"] = note
-    if fallback:
-        selection["fallback"] = fallback
-    request = case.requests[index]
+    if record.note:
+        selection["note"] = record.note
+    if record.fallback:
+        selection["fallback"] = FALLBACK
+    return selection
+
+
+def render(record: RequestRecord) -> dict:
+    """The determination dict of a request (docs/semantics.md, "The determination JSON")."""
+    applied = record.rules
+    outcome, rationale, missing = decide(applied)
+    case, index = record.case, record.index
     out = {
         "request_id": case.request_ids[index],
-        "request": request.get("text"),
+        "request": case.requests[index].get("text"),
         "outcome": outcome,
         "imr_equivalent": IMR[outcome],
-        "guideline": selection,
+        "guideline": guideline(record),
         "rules": [_rule_trace(r) for r in applied],
         "citations": sorted({_text(r.rule).cited for r in applied}),
         "rationale": rationale,
         "missing_documentation": missing,
-        "unknown_facts": unknown_facts,
+        "unknown_facts": _unknown_facts(applied),
     }
-    if undetermined:
-        out["applicability_unknown"] = undetermined
-    if superseded:
-        out["superseded"] = superseded
+    if record.undetermined:
+        out["applicability_unknown"] = [
+            {"rule": rule.id,
+             "unknown": [what] if isinstance(what, str) else [_describe_unknown(x) for x in what if x[1] is UNKNOWN]}
+            for rule, what in record.undetermined]
+    if record.superseded:
+        out["superseded"] = list(record.superseded)
+    if record.depends_on is not None:
+        out["depends_on"] = dict(record.depends_on)
     return out
 
 
-def evaluate_case(rules: RuleSet, case: Case) -> dict:
-    """Every request of the case decided, each index procedure before the requests that depend
-    on it (engine/dependencies.py). Same case and rules give the same dict, in the case's order."""
+def render_case(record: CaseRecord) -> dict:
+    """The determination document of a case: the engine, the case id and every determination."""
     from . import __version__
-    plan = dependencies.plan(case)
-    outcomes: dict[int, str] = {}
-    determinations: list = [None] * len(case.requests)
-    for i in plan.order:
-        context = dependencies.context(case, i, plan, outcomes, lambda i=i: _request_date(case, i)[0])
-        determination = evaluate_request(rules, case, i, context)
-        outcomes[i] = determination["outcome"]
-        determinations[i] = dependencies.annotate(determination, case, i, plan, outcomes)
     return {
         "engine": {"name": "mtus-engine", "version": __version__},
-        "case_id": case.case_id,
-        "determinations": determinations,
+        "case_id": record.case.case_id,
+        "determinations": [render(r) for r in record.requests],
     }

@@ -118,10 +118,25 @@ def _check_daily_med(args):
     return T.number("med")
 
 
+def _finite(value):
+    """A number computed from case values, or unknown when out of range (inf or nan)."""
+    return UNKNOWN if type(value) is float and value - value != 0.0 else value
+
+
 def _pct_drop(before, after):
     if before == 0:
         return UNKNOWN
-    return 100.0 * (before - after) / before
+    try:
+        return _finite(100.0 * (before - after) / before)
+    except OverflowError:
+        return UNKNOWN
+
+
+def _in_weeks(days):
+    try:
+        return _finite(days / 7)
+    except OverflowError:
+        return UNKNOWN
 
 
 def _minmax(pick):
@@ -143,12 +158,18 @@ def _daily_med(vocab):
         per_day = request.get("doses_per_day")
         if per_day is None:
             quantity, days = request.get("quantity"), request.get("days_supply")
-            per_day = quantity / days if quantity is not None and days else None
+            try:
+                per_day = quantity / days if quantity is not None and days else None
+            except (OverflowError, TypeError):
+                return UNKNOWN
         if strength is None or per_day is None:
             return UNKNOWN
-        daily_mg = strength * per_day
-        factor = vocab.med_factor(drug.get("generic"), daily_mg)
-        return UNKNOWN if factor is None else daily_mg * factor
+        try:
+            daily_mg = strength * per_day
+            factor = vocab.med_factor(drug.get("generic"), daily_mg)
+            return UNKNOWN if factor is None else _finite(daily_mg * factor)
+        except (OverflowError, TypeError):    # a number out of range; a value of another type
+            return UNKNOWN
     return impl
 
 
@@ -171,7 +192,7 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     Function("in_days", "in_days(time) -> number", "A time as a plain number of days.",
              _check_time_to_number, lambda v: (lambda t: t)),
     Function("in_weeks", "in_weeks(time) -> number", "A time as a plain number of weeks.",
-             _check_time_to_number, lambda v: (lambda t: t / 7)),
+             _check_time_to_number, lambda v: _in_weeks),
     Function("first_known", "first_known(a, b, ...) -> the type of a",
              "The first argument that is known, in order; unknown when none is (a fact with a stand-in: "
              "first_known(request.date_of_service, letter.ur_denial_date)).",

@@ -114,12 +114,36 @@ def _expected(names) -> str:
     return ", ".join(readable)
 
 
+# Conditions nest a few levels (the shipped rules: at most 9); the checker and the compiler
+# walk the tree recursively, so a deeper one is refused here rather than exhaust the stack.
+MAX_DEPTH = 64
+
+
+def _too_deep(node) -> ast.Node | None:
+    """The node nested deeper than MAX_DEPTH that starts first in the text, found without
+    recursion; None if there is none."""
+    stack = [(node, 1)]
+    first = None
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            if first is None or node.span[0] < first.span[0]:
+                first = node
+            continue
+        for value in vars(node).values():
+            if isinstance(value, ast.Node):
+                stack.append((value, depth + 1))
+            elif isinstance(value, tuple):
+                stack.extend((item, depth + 1) for item in value if isinstance(item, ast.Node))
+    return first
+
+
 def parse(text: str) -> ast.Node:
     """Parse one condition into an AST, or raise ParseFailure."""
     if not text.strip():
         raise ParseFailure(0, "empty condition: expected an expression")
     try:
-        return _node(_parser().parse(text))
+        tree = _node(_parser().parse(text))
     except UnexpectedEOF as err:
         raise ParseFailure(len(text.rstrip()), f"the condition ends too early; expected {_expected(err.expected)}") from None
     except UnexpectedToken as err:
@@ -136,6 +160,12 @@ def parse(text: str) -> ast.Node:
         raise ParseFailure(err.pos_in_stream, f"unexpected character {char!r}{hint}") from None
     except UnexpectedInput as err:  # pragma: no cover - other lark input errors
         raise ParseFailure(getattr(err, "pos_in_stream", 0) or 0, str(err)) from None
+    except _OutOfRange as err:
+        raise ParseFailure(err.offset, f"a number of more than {MAX_DIGITS} characters") from None
+    deep = _too_deep(tree)
+    if deep is not None:
+        raise ParseFailure(deep.span[0], f"the condition nests more than {MAX_DEPTH} levels deep")
+    return tree
 
 
 class _Paren:
@@ -182,7 +212,19 @@ def _operands(children) -> list:
     return [_node(c) for c in children if c is not None and not isinstance(c, Token)]
 
 
-def _number(text: str):
+MAX_DIGITS = 20     # a longer number is no dose, score or duration a rule can mean
+
+
+class _OutOfRange(Exception):
+    def __init__(self, offset: int):
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _number(token):
+    text = str(token)
+    if len(text) > MAX_DIGITS:
+        raise _OutOfRange(token.start_pos)
     return float(text) if "." in text else int(text)
 
 

@@ -59,3 +59,22 @@ def statement_visible(statement: dict, request: dict) -> bool:
     if wanted and parts and not sides_match(statement.get("side"), request.get("side")):
         return False
     return True
+
+
+def _where(parts, side) -> str:
+    names = [part.replace("_", " ") for part in parts]
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if side in ("left", "right"):
+        return f"{side} {text}"
+    if side == "bilateral":
+        return f"{text} (both sides)"
+    return text
+
+
+def set_aside_reason(statement: dict, request: dict) -> str | None:
+    """Why `request` does not read `statement` ("the statement is about the right knee; the
+    request is for the left shoulder"), or None when it does (`statement_visible`)."""
+    if statement_visible(statement, request):
+        return None
+    return (f"the statement is about the {_where(statement['body_parts'], statement.get('side'))}; "
+            f"the request is for the {_where(request_regions(request), request.get('side'))}")

@@ -1,9 +1,11 @@
-"""Determinations -> text for a terminal, or JSON. Rendering only: no evaluation here.
+"""Decisions -> text for a terminal, or JSON. Rendering only: no evaluation here.
 
-`render_text(document, reviewer)` prints each request's outcome, the guideline edition used,
-the rules applied with each criterion's result and the facts read, the rationale and the
-documentation that would change the outcome. With a reviewer (a case from a decided
-letter) the reviewer's outcome is shown beside the prediction.
+`render_text(record, reviewer)` prints, from a case's decision record
+(`engine.evaluator.decide_case`), each request's outcome, the guideline edition used, the rules
+applied with each criterion's result and the facts read, the rationale and the documentation
+that would change the outcome; the facts are rendered only for the criteria shown. With a
+reviewer (a case from a decided letter) the reviewer's outcome is shown beside the prediction.
+`to_json` writes a determination document (`engine.evaluator.render_case`).
 """
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ def _fact_text(fact: dict) -> str:
     quote = (fact.get("evidence") or {}).get("quote")
     if quote:
         text += f'  "{_short(quote)}"'
+    for aside in fact.get("set_aside") or ():
+        text += f"; set aside: {aside['status']}{' (this item)' if aside['scope'] == 'request' else ''}, {aside['reason']}"
     return text
 
 
@@ -46,25 +50,27 @@ def _short(text: str, width: int = 90) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def render_text(document: dict, reviewer: dict | None = None, *, explain: str = "fails", title: str | None = None) -> str:
-    """A person-readable account of every determination.
+def render_text(record, reviewer: dict | None = None, *, explain: str = "fails", title: str | None = None) -> str:
+    """A person-readable account of every decision of a case (`CaseRecord`).
 
     explain: "fails" shows the criteria that were not met; "full" shows every criterion and fact.
     """
+    from .evaluator import _facts, _result, decide, guideline
     lines = []
     if title:
         lines.append(title)
-    for d in document["determinations"]:
-        lines.append(f"  {d['request_id']}  {d['request']}")
-        outcome = OUTCOME[d["outcome"]]
-        imr = f" ({d['imr_equivalent']})" if d["imr_equivalent"] else ""
-        head = f"      predicted: {outcome}{imr}"
-        comparison = compare(d, (reviewer or {}).get(d["request_id"]))
+    for decided in record.requests:
+        request_id = decided.request_id
+        lines.append(f"  {request_id}  {decided.case.requests[decided.index].get('text')}")
+        imr_equivalent = decided.imr_equivalent
+        imr = f" ({imr_equivalent})" if imr_equivalent else ""
+        head = f"      predicted: {OUTCOME[decided.outcome]}{imr}"
+        comparison = compare({"imr_equivalent": imr_equivalent}, (reviewer or {}).get(request_id))
         if comparison:
             verdict = {True: "agree", False: "DISAGREE", None: "not comparable"}[comparison["agrees"]]
             head += f"   reviewer: {comparison['reviewer_outcome']}   {verdict}"
         lines.append(head)
-        g = d["guideline"]
+        g = guideline(decided)
         packs = ", ".join(f"{p['guideline']} {p['edition']} ({p['id']} v{p['version']})" for p in g["packs"]) or "none"
         basis = {"date_of_service": "date of service", "ur_denial_date": "UR date", "decision_date": "letter date",
                  "latest_visit_date": "latest visit in the summary",
@@ -74,34 +80,36 @@ def render_text(document: dict, reviewer: dict | None = None, *, explain: str = 
         for note in (g.get("note"), g.get("fallback")):
             if note:
                 lines.append(f"      note: {note}")
-        dependency = d.get("depends_on")
+        dependency = decided.depends_on
         if dependency:
             found = OUTCOME.get(dependency.get("outcome"), "")
             detail = dependency.get("problem") or dependency.get("note")
             lines.append(f"      depends on: {dependency['request_id']}"
                          + (f" ({found})" if found else "") + (f"; {detail}" if detail else ""))
-        if d["rules"]:
+        if decided.rules:
             lines.append("      rules:")
-        for rule in d["rules"]:
-            lines.append(f"        [{rule['effect']}] {rule['status']}: {rule['title']} ({rule['id']})")
-            items = list(rule["criteria"])
-            if "unless" in rule:
-                items.append(dict(rule["unless"], id="unless"))
-            for c in items:
-                if explain != "full" and c["result"] == "met" and c["id"] != "unless":
+        for rule in decided.rules:
+            lines.append(f"        [{rule.rule.effect}] {rule.status}: {rule.rule.title} ({rule.rule.id})")
+            items = [(c.id, c.requires, v, reads) for c, v, reads in zip(rule.rule.criteria, rule.values, rule.reads)]
+            if rule.rule.unless is not None and rule.unless_reads is not None:
+                items.append(("unless", rule.rule.unless.requires, rule.unless, rule.unless_reads))
+            for cid, requires, value, reads in items:
+                result = _result(value)
+                if explain != "full" and result == "met" and cid != "unless":
                     continue
-                lines.append(f"          {MARK[c['result']]} {c['id']}: {c['requires']}")
-                for fact in c["facts"]:
-                    if explain == "full" or fact["value"] == "unknown" or c["result"] == "unmet":
+                lines.append(f"          {MARK[result]} {cid}: {requires}")
+                for fact in _facts(reads):
+                    if explain == "full" or fact["value"] == "unknown" or result == "unmet":
                         lines.append(f"                    {_fact_text(fact)}")
-        for aside in d.get("superseded", ()):
+        for aside in decided.superseded:
             lines.append(f"        set aside: {aside['rule']} (superseded by {aside['by']})")
+        _, rationale, missing = decide(decided.rules)
         lines.append("      rationale:")
-        for sentence in d["rationale"]:
+        for sentence in rationale:
             lines.append(f"        - {sentence}")
-        if d["missing_documentation"]:
+        if missing:
             lines.append("      to document:")
-            for m in d["missing_documentation"]:
+            for m in missing:
                 lines.append(f"        - {m['document']}")
         lines.append("")
     return "\n".join(lines)

@@ -88,7 +88,7 @@ def run_rule_test(rule: Rule, test: RuleTest, rules: RuleSet) -> tuple[TestResul
         expect = test.expect
         if "rule" in expect and result.status != expect["rule"]:
             problems.append(f"rule {expect['rule']} expected, got {result.status}")
-        got = {c.id: c.result for c in result.criteria}
+        got = dict(result.results())
         for criterion_id, want in (expect.get("criteria") or {}).items():
             have = got.get(criterion_id, "not evaluated")
             if have != want:
@@ -142,6 +142,6 @@ def run_tests(rules: RuleSet, select=None) -> TestReport:
             statuses_seen[rule.id].add(evaluated.status)
             if evaluated.has_unknown_fact():
                 statuses_seen[rule.id].add("unknown fact")
-            for c in evaluated.criteria:
-                criteria_seen[(rule.id, c.id)].add(c.result)
+            for criterion_id, got in evaluated.results():
+                criteria_seen[(rule.id, criterion_id)].add(got)
     return TestReport(results, criteria_seen, statuses_seen)

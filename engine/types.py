@@ -93,6 +93,7 @@ FORBIDDEN_ROOTS = {
     "requests": "rules decide one request at a time: read it as `request`",
     "source": "where a case came from is not a fact about the patient",
     "warnings": "extraction warnings are not facts about the patient",
+    "set_aside": "statements the reader set aside (about another person, a guideline's text) are not facts about the patient",
     "case_id": "the case id is not a fact about the patient",
     "schema_version": "the schema version is not a fact about the patient",
 }

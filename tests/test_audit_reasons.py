@@ -6,7 +6,7 @@ about the case, a diagnosis tag, and "not recommended" for an against rule.
 """
 from engine.audit.items import CSV_FIELDS, csv_row, item_records
 from engine.audit.reasons import engine_reasons, match_reasons
-from engine.evaluator import evaluate_case
+from engine.evaluator import decide_case
 from engine.case import case_from_dict
 from engine.loader import load_rules
 
@@ -118,8 +118,8 @@ SEED_CASE = {
 
 def test_item_record_fields_and_csv_row():
     rules = load_rules()
-    document = evaluate_case(rules, case_from_dict(SEED_CASE))
-    [item] = item_records(SEED_CASE, document, mode="summary", letter="letters/x.txt")
+    [item] = item_records(SEED_CASE, decide_case(rules, case_from_dict(SEED_CASE)), mode="summary",
+                          letter="letters/x.txt")
     assert item["predicted"] == "non_certify" and item["imr_equivalent"] == "Upheld"
     assert item["actual"] == "upheld" and item["agreement"] is True and item["covered"] is True
     assert item["drug_class"] == "opioid" and item["kind"] == "drug"

@@ -74,6 +74,7 @@ CASES = [
     ("unit mismatch in arithmetic", rule(when='§request.prior_use_weeks + 2 mg > 3 weeks'), "unit_error", "cannot compute"),
     ("condition not boolean", rule(when='§pain.current + 1'), "type_error", "must be true or false"),
     ("reviewer forbidden", rule(when='§reviewer.items == []'), "forbidden_field", "never read by rules"),
+    ("set-aside statements forbidden", rule(when='§set_aside == []'), "forbidden_field", "not facts about the patient"),
     ("multi-line folded condition", rule(when=""">
       request.drug.drug_class == "opioid"
       and §findings.painrelief"""), "unknown_concept", "pain_relief"),

@@ -1,9 +1,11 @@
 """One audit record per disputed item: the prediction, the reviewer's decision and the trace.
 
 Stage: audit (comparison). Input: a case dict made from a letter (with `reviewer`), its
-determination document (`engine.evaluator.evaluate_case`), the extraction mode and the
-letter's display path. Output: JSON-ready dicts, one per request, in the request order
-(fields in docs/audit.md, "items.jsonl"). Raises nothing for a valid case.
+decision record (`engine.evaluator.decide_case`), the extraction mode and the letter's display
+path. Output: JSON-ready dicts, one per request, in the request order (fields in docs/audit.md,
+"items.jsonl"). The outcome and the ids of the criteria are read off the record; each
+determination is rendered once for what the item shows of it (rationale, trace, evidence).
+Raises nothing for a valid case.
 """
 from __future__ import annotations
 
@@ -86,46 +88,33 @@ def evidence_quotes(determination: dict) -> list[dict]:
     return out
 
 
-def _criteria_named(determination: dict) -> tuple[list[str], list[str], list[str]]:
-    unmet, unknown, against = [], [], []
-    for rule in determination.get("rules") or []:
-        if rule["effect"] == "against":
-            if rule["status"] == "holds":
-                against.append(rule["id"])
-            continue
-        for c in rule.get("criteria") or []:
-            if c["result"] == "unmet":
-                unmet.append(f"{rule['id']}/{c['id']}")
-            elif c["result"] == "unknown":
-                unknown.append(f"{rule['id']}/{c['id']}")
-    return unmet, unknown, against
-
-
-def item_records(case: dict, document: dict, *, mode: str, letter: str) -> list[dict]:
-    """The audit records of every request of one case, evaluated in `mode`."""
+def item_records(case: dict, record, *, mode: str, letter: str) -> list[dict]:
+    """The audit records of every request of one case (its `CaseRecord`), evaluated in `mode`."""
+    from ..evaluator import render
     requests = {r.get("id") or f"r{i + 1}": r for i, r in enumerate(case.get("requests") or [])}
     reviewer = {x["request_id"]: x for x in (case.get("reviewer") or {}).get("items") or []}
     source = (case.get("source") or {}).get("kind") or "letter"   # "synthetic" for generated letters
     out = []
-    for d in document["determinations"]:
-        rid = d["request_id"]
+    for decided in record.requests:
+        rid = decided.request_id
         request = requests.get(rid) or {}
         drug = request.get("drug") or {}
         review = reviewer.get(rid) or {}
         actual = review.get("outcome")
-        predicted = d["outcome"]
+        predicted = decided.outcome
         covered = predicted != "no_rule"
         agreement = None
         if covered and actual:
-            agreement = d["imr_equivalent"].lower() == actual
-        unmet, unknown, against = _criteria_named(d)
+            agreement = decided.imr_equivalent.lower() == actual
+        unmet, unknown, against = decided.unmet(), decided.unknown(), decided.against()
+        d = render(decided)
         rationale = review.get("rationale")
         reasons, matches = match_reasons(d, rationale, drug.get("generic"))
         eligible = actual == "upheld" and predicted == "non_certify" and bool((rationale or "").strip())
         out.append({
             "letter": letter,
             "source": source,
-            "case_id": document.get("case_id"),
+            "case_id": record.case.case_id,
             "request_id": rid,
             "mode": mode,
             "item": request.get("text") or d.get("request"),
@@ -133,7 +122,7 @@ def item_records(case: dict, document: dict, *, mode: str, letter: str) -> list[
             "drug_generic": drug.get("generic"),
             "drug_class": drug.get("drug_class"),
             "predicted": predicted,
-            "imr_equivalent": d["imr_equivalent"],
+            "imr_equivalent": decided.imr_equivalent,
             "actual": actual,
             "covered": covered,
             "agreement": agreement,

@@ -65,7 +65,7 @@ def process_letter(task: tuple[str, str, list]) -> LetterResult:
     """Extract, evaluate and compare every item of one letter, in every mode of the run."""
     from ..case import CaseInvalid, case_from_dict
     from ..errors import EngineError
-    from ..evaluator import evaluate_case
+    from ..evaluator import decide_case
     from ..extraction import LetterError, extract_case
     from .items import item_records
 
@@ -76,8 +76,7 @@ def process_letter(task: tuple[str, str, list]) -> LetterResult:
         try:
             data = extract_case(path, mode=mode)
             case = case_from_dict(data, file=shown)
-            document = evaluate_case(rules, case)
-            records = item_records(data, document, mode=mode, letter=shown)
+            records = item_records(data, decide_case(rules, case), mode=mode, letter=shown)
         except LetterError as err:
             # the file itself is unreadable or not a letter: the same in every mode, say it once
             result.errors.append(_error(shown, None, err.code, err.message))

@@ -47,7 +47,7 @@ class LetterError(EngineError, ValueError):
     """A file that cannot be read as an IMR letter.
 
     `code` is one of `letter_not_found`, `letter_empty`, `letter_binary`,
-    `letter_unreadable`, `not_a_letter`. `str()` gives "<path>: <message>".
+    `letter_unreadable`, `letter_too_large`, `not_a_letter`. `str()` gives "<path>: <message>".
     """
 
     code = "letter_error"
@@ -142,6 +142,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # non-ASCII page drops them in its `translate` (no character of `_TRANSLATE` becomes one).
 _CONTROL_BYTES = bytes(b for b in range(128) if _CONTROL.match(chr(b)))
 _TRANSLATE_AND_CONTROL = {**_TRANSLATE, **dict.fromkeys(_CONTROL_BYTES)}
+# The same mapping applied by a regex scan: `str.translate` with a dict looks every character
+# up in turn, ten times slower on a page where only a few characters change.
+_REPLACEMENTS = {chr(code): replacement or "" for code, replacement in _TRANSLATE_AND_CONTROL.items()}
+_SPECIAL = re.compile("[" + "".join(re.escape(c) for c in sorted(_REPLACEMENTS)) + "]")
+
+
+def _replace(match) -> str:
+    return _REPLACEMENTS[match.group()]
 
 # --------------------------------------------------------------------------- page furniture
 
@@ -173,7 +181,7 @@ def _clean_page(page: str) -> str:
     if not page.isascii():
         if "\u00ad" in page:
             page = _SOFT_HYPHEN_EOL.sub("-", page)
-        page = page.translate(_TRANSLATE_AND_CONTROL)
+        page = _SPECIAL.sub(_replace, page)
     else:
         if "\x0b" in page:
             page = page.replace("\x0b", "\n")
@@ -214,6 +222,34 @@ def _running(pages: list[list[str]], need: int, *, top: bool) -> set[str]:
                     and not _ENDS_LIKE_SENTENCE.search(line)}:
             counts[key] = counts.get(key, 0) + 1
     return {key for key, n in counts.items() if n >= need and ("#" in key or n >= 3 or n == len(pages))}
+
+
+def _case_lines(full: str, low: str, start: int) -> list[int]:
+    """Where `_CASE_LINE.finditer(full, start)` finds its matches, found from the places where
+    "case" occurs (every match holds it, after an optional "IMR "): a scan of the whole text
+    under IGNORECASE costs some 20 ns a character. `low` is `full.lower()`; when lowering
+    changed the length, or the text holds the long s that matches "s" under IGNORECASE, the
+    scan is done as it is written."""
+    if len(low) != len(full) or "\u017f" in full:
+        return [m.start() for m in _CASE_LINE.finditer(full, start)]
+    out = []
+    end = start
+    at = low.find("case", start)
+    while at >= 0:
+        if at >= end:
+            before = at
+            while before > end and low[before - 1].isspace():
+                before -= 1
+            found = None
+            if before < at and before - 3 >= end and low[before - 3:before] == "imr":
+                found = _CASE_LINE.match(full, before - 3)
+            if found is None:
+                found = _CASE_LINE.match(full, at)
+            if found is not None:
+                out.append(found.start())
+                end = found.end()
+        at = low.find("case", at + 1)
+    return out
 
 
 def _drop_furniture(page_texts: list[str]) -> list[str]:
@@ -278,8 +314,8 @@ def _drop_furniture(page_texts: list[str]) -> list[str]:
             if index != first_line and len(lines[index]) <= _RUNNING_MAX_LEN:
                 drop.add(index)
             pos = full.find(case_id, pos + len(case_id))
-        for match in _CASE_LINE.finditer(full, first.end()):
-            index = full.count("\n", 0, match.start())
+        for start in _case_lines(full, low, first.end()):
+            index = full.count("\n", 0, start)
             if index != first_line and len(lines[index]) <= _RUNNING_MAX_LEN:
                 drop.add(index)
         if drop:
@@ -327,6 +363,14 @@ def normalise_text(text: str) -> str:
 
 # --------------------------------------------------------------------------- files
 
+# Size limits: an IMR letter is a few pages (the 75 development letters: 2-10 pages, 21-96 KB of
+# PDF, 3,000-27,000 characters of text). Anything far beyond is not a letter, and reading it
+# could take minutes and a lot of memory: it is refused with `letter_too_large`
+# (docs/audit.md, "Letters that cannot be read").
+MAX_LETTER_BYTES = 20 * 1024 * 1024     # the file
+MAX_PDF_PAGES = 200                     # pages of a PDF
+MAX_LETTER_CHARS = 2_000_000            # characters of text
+
 _PDF_MAGIC = b"%PDF-"
 _NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13))
 
@@ -366,7 +410,10 @@ def pdf_pages(data: bytes, path: str = "<pdf>") -> list[str]:
         raise LetterError(path, "letter_unreadable", f"not a readable PDF ({err})") from None
     pages = []
     try:
-        for index in range(len(document)):
+        count = len(document)
+        if count > MAX_PDF_PAGES:
+            raise LetterError(path, "letter_too_large", f"{count} pages: more than the {MAX_PDF_PAGES} a letter may have")
+        for index in range(count):
             page = document[index]
             try:
                 textpage = page.get_textpage()
@@ -387,6 +434,10 @@ def read_pages(path) -> list[str]:
     """The raw text of a letter file, page by page (a text file is split at form feeds)."""
     name = os.fspath(path)
     try:
+        size = os.stat(name).st_size
+        if size > MAX_LETTER_BYTES:
+            raise LetterError(name, "letter_too_large",
+                              f"{size:,} bytes: larger than the {MAX_LETTER_BYTES:,} a letter may have")
         data = Path(name).read_bytes()
     except FileNotFoundError:
         raise LetterError(name, "letter_not_found", "no such file") from None
@@ -411,7 +462,12 @@ def read_pages(path) -> list[str]:
 
 def read_letter(path) -> str:
     """The normalised text of a letter file (.txt or .pdf); evidence offsets refer to it."""
-    text = normalise_pages(read_pages(path))
+    pages = read_pages(path)
+    size = sum(map(len, pages))
+    if size > MAX_LETTER_CHARS:
+        raise LetterError(os.fspath(path), "letter_too_large",
+                          f"{size:,} characters of text: more than the {MAX_LETTER_CHARS:,} a letter may have")
+    text = normalise_pages(pages)
     if not text.strip():
         raise LetterError(os.fspath(path), "letter_empty", "the file holds no text")
     return text
