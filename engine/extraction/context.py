@@ -69,6 +69,22 @@ STATUS = {"affirmed": "present", "negated": "absent", "lacking": "not_documented
 _FUNCTION_WORDS = frozenset("a an the is are was were be been being has have had do does did of to in on at by for "
                             "with it its this that".split())
 NOT_A_FACT = ("hypothetical", "other", "planned", "historical", "reported", "suspected")
+# A list the trigger heads ("The plan included an MRI, EMG/NCV, Prevacid and tramadol"; "denies
+# fever, chills, numbness or tingling"): its items are split at commas and "and"/"or", and a
+# trigger governs every item, however far, while the items stay short (a negation's items
+# shorter still: "no tenderness, decreased range of motion" is two statements).
+_LIST_SPLIT = re.compile(r",|\b(?:and|or)\b")
+_LIST_ITEM_WORDS = {"negated": 4}
+_LIST_ITEM_DEFAULT = 12
+_LIST_MAX_ITEMS = 10
+_LIST_HEAD_SCOPE = 5        # a short-scope trigger is a modifier ("intact sensation"), not a list's head
+# a negation's item that carries its own result is a finding of its own ("no tenderness, decreased
+# range of motion, positive straight leg raise")
+_OWN_RESULT = re.compile(r"\b(?:positive|negative|decreased|increased|diminished|reduced|limited|restricted|abnormal|"
+                         r"normal|intact|present|absent|elicited)\b")
+# an item with a verb, a subject or a contrast is a clause of its own, not an item
+_NOT_AN_ITEM = re.compile(r"\b(?:is|are|was|were|has|have|had|does|did|do|will|would|can|could|he|she|they|we|his|her|"
+                          r"their|but|although|though|however|despite|notwithstanding|yet|while|whereas|except|with|without)\b")
 
 
 @dataclass(frozen=True)
@@ -144,10 +160,12 @@ def _context(sent: Sentence, vocab: Vocabulary) -> _Context:
     words = sentence_words(sent)
     index = sentence_index(sent, vocab)
     cv = vocab.context
+    pseudo = [(m.start(), m.end()) for m in cv.pseudo.finditer(text, words=words, index=index)]
     breaks = [(m.start(), m.end()) for m in cv.breaks.finditer(text, words=words, index=index)]
     breaks += [(m.start(), m.end()) for m in _ENUMERATION.finditer(text) if m.start() > 0]
+    # ", but not limited to," opens no clause: a break inside a pseudo-trigger (or just before it) is none
+    breaks = [b for b in breaks if not any(a - 2 <= b[0] and b[1] <= e for a, e in pseudo)]
     clauses, relative = _clauses(text, breaks)
-    pseudo = [(m.start(), m.end()) for m in cv.pseudo.finditer(text, words=words, index=index)]
     cues: list[_Cue] = []
     for tl in cv.triggers:
         for m in tl.gate.finditer(text, words=words, index=index):
@@ -272,10 +290,31 @@ def _governs(ctx: _Context, cue: _Cue, start: int, end: int, cs: int, ce: int, l
         if word_count(text[lead:cue.start]) > cue.at_clause_start:
             return False
     if cue.end <= start and cue.start >= cs and cue.direction in ("forward", "both"):
-        return word_count(text[cue.end:start]) <= cue.scope and not _blocked(ctx, cue.end, start)
+        between = text[cue.end:start]
+        if cue.cls == "negated" and "," in between and \
+                _OWN_RESULT.search(between.split(",", 1)[1] + " " + text[start:end]):
+            return False        # "no tenderness, decreased motion, positive SLR": the negation ends at the comma
+        return (word_count(between) <= cue.scope or _list_item(between, cue, text[start:end])) \
+            and not _blocked(ctx, cue.end, start)
     if cue.start >= end and cue.end <= ce and cue.direction in ("backward", "both"):
         return word_count(text[end:cue.start]) <= cue.scope and not _blocked(ctx, end, cue.start)
     return False
+
+
+def _list_item(between: str, cue: _Cue, mention: str) -> bool:
+    """Whether a `mention` `between` words after a forward trigger is a later item of the list
+    the trigger heads: the text holds a comma, the first item lies within the trigger's scope,
+    and every item is short (a negation's items carry no result of their own)."""
+    if "," not in between or cue.scope < _LIST_HEAD_SCOPE:
+        return False
+    first, rest = between.split(",", 1)
+    items = _LIST_SPLIT.split(rest)
+    if len(items) >= _LIST_MAX_ITEMS or word_count(first) > cue.scope + 2:
+        return False
+    longest = _LIST_ITEM_WORDS.get(cue.cls, _LIST_ITEM_DEFAULT)
+    if cue.cls == "negated" and any(ch.isdigit() for ch in between):
+        return False            # "negative for X, 5/5 strength, DTRs 2+": examination results, each its own
+    return all(word_count(item) <= longest and _NOT_AN_ITEM.search(item) is None for item in items)
 
 
 def assert_mention(sent: Sentence, start: int, end: int, vocab: Vocabulary, *, concept: str | None = None,

@@ -84,6 +84,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         out["letter"] = letter_dates
     diagnoses: list[dict] = []
     medications: list[dict] = []
+    planned: list[dict] = []
     med_index: dict[str, int] = {}
     treatments: list[dict] = []
     pain: dict = {}
@@ -93,7 +94,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
     for seg in segs:
         if seg.name == "summary":
             read_diagnoses(seg, text, vocab, diagnoses)
-        read_medications(seg, text, vocab, seg.name == "rationale", ref_date, medications, med_index)
+        read_medications(seg, text, vocab, seg.name == "rationale", ref_date, medications, med_index, planned)
         read_treatments(seg, text, vocab, treatments)
         read_pain(seg, text, vocab, pain)
         read_findings(seg, text, vocab, found)
@@ -117,7 +118,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         out["treatments"] = treatments
     if pain:
         out["pain"] = finish_pain(pain)
-    _derived_risks(out, found)
+    _derived(out.get("patient"), medications, planned, found)
     _finish(found, out)
     return out
 
@@ -129,20 +130,24 @@ _GI_RISK_GENERICS = frozenset({"aspirin"})
 _BLEEDING_CLASSES = frozenset({"anticoagulant"})
 
 
-def _derived_risks(out: dict, found: Findings) -> None:
+def _derived(patient: dict | None, medications: list[dict], planned: list[dict], found: Findings) -> None:
     """Findings the case's own facts state: age over 65 and a current corticosteroid,
-    anticoagulant or aspirin are GI risk factors; an anticoagulant is a bleeding risk."""
+    anticoagulant or aspirin are GI risk factors; an anticoagulant is a bleeding risk; an opioid
+    the plan adds is an opioid being started."""
     from .findings import RANK
-    age = (out.get("patient") or {}).get("age")
+    age = (patient or {}).get("age")
     if age and age["value"] > 65:
         found.add("gi_risk_factor", RANK["present"], "present", age["evidence"], [], None)
-    for med in out.get("medications") or []:
+    for med in medications:
         if med.get("status") == "past":
             continue
         if med.get("drug_class") in _GI_RISK_CLASSES or med.get("generic") in _GI_RISK_GENERICS:
             found.add("gi_risk_factor", RANK["present"], "present", med["evidence"], [], None)
         if med.get("drug_class") in _BLEEDING_CLASSES:
             found.add("bleeding_risk", RANK["present"], "present", med["evidence"], [], None)
+    for med in planned:
+        if med.get("drug_class") == "opioid":
+            found.add("opioid_started", RANK["present"], "present", med["evidence"], [], None)
 
 
 def _set_ref_year(segs: list[Seg], ref_date: str | None) -> None:
@@ -170,6 +175,7 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
     segs = prepare_segments(text, [s for s in segments if s[0] != "item"], vocab)
     found = Findings()
     medications: list[dict] = []
+    planned: list[dict] = []
     med_index: dict[str, int] = {}
     ref_date = (lambda: reference_date) if reference_date else _lazy(lambda: _reference_date(segs))
     _set_ref_year(segs, ref_date())
@@ -179,10 +185,11 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
         read_responses(seg, text, vocab, found, [])
         read_pain_response(seg, text, vocab, found)
         read_injection_relief(seg, text, vocab, found)
-        read_medications(seg, text, vocab, True, ref_date, medications, med_index)
+        read_medications(seg, text, vocab, True, ref_date, medications, med_index, planned)
         if requested_use is None:
             requested_use = requested_drug_use(seg, text, vocab, ref_date)
     out: dict = {}
+    _derived(None, medications, planned, found)
     _finish(found, out)
     if medications:
         out["medications"] = medications

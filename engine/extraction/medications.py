@@ -20,7 +20,9 @@ _DURATION_RE = Gated(re.compile(
 
 
 def read_medications(seg: Seg, text: str, vocab: Vocabulary, rationale: bool, ref_date,
-                 out: list[dict], index_by_key: dict[str, int]) -> None:
+                 out: list[dict], index_by_key: dict[str, int], planned: list[dict] | None = None) -> None:
+    """The drugs the patient takes or took, merged into `out`; the drugs a plan only adds go to
+    `planned` (when given) as {name, generic, drug_class, evidence}, never to `out`."""
     lexicon = drug_lexicon()
     if lexicon is None:
         return
@@ -49,7 +51,12 @@ def read_medications(seg: Seg, text: str, vocab: Vocabulary, rationale: bool, re
             if status == "skip":
                 continue
             if assertion.kind == "planned" and status not in ("current", "past"):
-                continue                  # a drug the plan adds is not one the patient takes
+                # a drug the plan adds is not one the patient takes
+                if planned is not None:
+                    planned.append({"name": mention.matched, "generic": mention.drug.generic,
+                                    "drug_class": mention.drug.drug_class,
+                                    "evidence": sentence_evidence(seg, sent, text, lo, hi)})
+                continue
             if rationale and status not in ("current", "past") and duration is None:
                 continue
             drug = mention.drug

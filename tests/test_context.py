@@ -1,0 +1,116 @@
+"""The reader's context of a mention (engine/extraction/context.py): what a sentence asserts about
+each thing it names. One test per mechanism, on sentences written for the test; the assertion
+kinds and their precedence are in docs/extraction.md."""
+from __future__ import annotations
+
+import pytest
+
+from engine.extraction import read_text
+from engine.extraction.context import assert_mention
+from engine.extraction.sentences import clean_text, prepare_segment
+from engine.extraction.vocabulary import default_vocabulary
+
+VOCAB = default_vocabulary()
+
+
+def _assertion(sentence: str, word: str, concept: str | None = None) -> str:
+    """The assertion kind for the first occurrence of `word` in `sentence`."""
+    seg = prepare_segment(sentence, "summary", 0, len(sentence), VOCAB)
+    sent = seg.sentences[0]
+    text = clean_text(sent, VOCAB)
+    start = text.index(word)
+    return assert_mention(sent, start, start + len(word), VOCAB, concept=concept).kind
+
+
+def _findings(text: str, section: str = "summary") -> dict[str, str]:
+    return {k: v["status"] for k, v in read_text(text, section=section).get("findings", {}).items()}
+
+
+def _drugs(text: str) -> list[tuple[str, str | None]]:
+    return [(m.get("generic"), m.get("status")) for m in read_text(text).get("medications", [])]
+
+
+# -- the classes --------------------------------------------------------------------------------
+@pytest.mark.parametrize("sentence, word, kind", [
+    ("The patient denies numbness in the legs.", "numbness", "negated"),
+    ("There is no documentation of functional improvement.", "functional improvement", "lacking"),
+    ("If there is no functional improvement, opioids should be discontinued.", "functional improvement",
+     "hypothetical"),
+    ("His father has lumbar radiculopathy.", "radiculopathy", "other"),
+    ("An MRI of the lumbar spine was requested.", "mri", "planned"),
+    ("She takes naproxen daily.", "naproxen", "affirmed"),
+])
+def test_each_class_has_its_trigger(sentence, word, kind):
+    assert _assertion(sentence, word) == kind
+
+
+def test_a_stronger_class_wins_over_a_negation_inside_it():
+    """'If there is no ...': the condition, not a denial; precedence puts hypothetical first."""
+    assert _findings("If there is no functional improvement, opioids should be discontinued.") == {}
+
+
+# -- lists ------------------------------------------------------------------------------------
+def test_a_plan_governs_every_item_of_the_list_it_heads():
+    """GIVEN a plan that lists a study, therapy and two drugs WHEN read THEN none of the drugs is
+    one the patient takes; the opioid the plan adds is an opioid being started."""
+    text = "The treatment plan included for the patient to undergo an MRI of the lumbar spine, physical therapy, naproxen, and tramadol."
+    assert _drugs(text) == []
+    assert _findings(text).get("opioid_started") == "present"
+
+
+def test_the_same_drugs_taken_are_medications():
+    assert _drugs("She has been taking tramadol and naproxen for six months.") == [("tramadol", "current"),
+                                                                                  ("naproxen", "current")]
+
+
+def test_a_denial_governs_a_list_of_short_items():
+    assert _findings("The patient denies fever, chills, night sweats, numbness, tingling or weakness.") == {
+        "neurologic_deficit": "absent", "radicular_symptoms": "absent", "red_flags": "absent"}
+
+
+def test_a_negation_does_not_reach_past_an_item_that_is_a_clause_or_a_result():
+    """'No tenderness, decreased range of motion, positive straight leg raise': three findings,
+    only the first denied; grades and degrees mark examination results, each its own."""
+    found = _findings("There was no tenderness of the paraspinals, decreased range of motion, positive straight "
+                      "leg raise on the right at 40 degrees.")
+    assert found.get("radiculopathy_on_exam") == "present"
+    assert found.get("limited_range_of_motion") == "present"
+
+
+def test_a_modifier_trigger_heads_no_list():
+    """'intact sensation, and patellar and Achilles reflexes 2+': 'intact' is a modifier of one
+    item, so the reflexes are read on their own (a normal result: no deficit)."""
+    found = _findings("Straight leg raise negative for leg pain, with 5/5 strength, intact sensation, and patellar "
+                      "and Achilles DTRs 2+ and symmetric.")
+    assert found.get("neurologic_deficit") == "absent"
+
+
+# -- guideline criteria and pseudo-triggers -----------------------------------------------------
+def test_criteria_a_reviewer_enumerates_are_not_findings():
+    """'does not meet criteria ... including, but not limited to, red flags, ...': names of
+    criteria, read as neither present nor absent."""
+    found = _findings("The patient does not meet the criteria for a lumbar MRI including, but not limited to, red "
+                      "flags, neurological deficits, failure to progress a strengthening program meant to avoid "
+                      "surgery or clarification of anatomy before surgery.", section="rationale")
+    assert found == {}
+
+
+def test_a_pseudo_trigger_opens_no_clause():
+    """', but not limited to,' neither negates nor cuts the sentence: the hypothetical before it
+    still governs what follows."""
+    sentence = "Criteria for surgery include, but are not limited to, red flags."
+    assert _assertion(sentence, "red flags") == "hypothetical"
+
+
+# -- durations belong to what they follow ---------------------------------------------------------
+def test_a_drugs_duration_does_not_make_the_symptoms_long_standing():
+    assert "symptoms_longstanding" not in _findings("She has been taking tramadol and naproxen for six months.")
+
+
+@pytest.mark.parametrize("sentence", [
+    "He has had low back pain for the past 8 months.",
+    "She reports a 2 year history of neck pain.",
+    "He has had years of knee pain.",
+])
+def test_symptoms_with_a_duration_of_months_are_long_standing(sentence):
+    assert _findings(sentence).get("symptoms_longstanding") == "present"
