@@ -313,7 +313,6 @@ def _unwrappers() -> tuple:
             _unwrapper(case_schema()["$defs"]["request"]))
 
 
-_STRENGTH = {"absent": 0, "not_documented": 1, "present": 2}
 _REGION_KEYS = frozenset({"body_parts", "mentions"})
 
 
@@ -327,15 +326,17 @@ def _statements(entry: dict) -> list:
 
 
 def _visible(entry: dict, request: dict):
-    """(the statement of `entry` the request sees, the set-aside (statement, reason) pairs):
-    among the visible statements the strongest (absent > not_documented > present)."""
+    """(the statement of `entry` the request sees, the set-aside (statement, reason) pairs): the
+    first visible one in the order written, the finding's own statement before its `mentions`
+    (the case's author, or the reader, decided which statement is the finding and lists the
+    others strongest first)."""
     chosen = None
     aside = []
     for statement in _statements(entry):
         reason = set_aside_reason(statement, request)
         if reason is not None:
             aside.append((statement, reason))
-        elif chosen is None or _STRENGTH.get(statement["status"], 3) < _STRENGTH.get(chosen["status"], 3):
+        elif chosen is None:
             chosen = statement
     return chosen, aside
 
@@ -422,7 +423,7 @@ class Case:
 
     def _regional_findings(self, request: dict) -> dict:
         """The findings a request reads when some statement names body regions (docs/semantics.md,
-        "Findings and body regions"): per concept the strongest statement the request sees, the
+        "Findings and body regions"): per concept the first statement the request sees, the
         request's own over the case's; an unseen one reads as not mentioned, its reason kept."""
         own = request.get("findings") or {}
         findings = {}

@@ -137,7 +137,7 @@ def test_without_body_parts_nothing_is_filtered():
     assert exam_fact(decide(case))["result"] == "met"
 
 
-def test_the_strongest_visible_mention_counts():
+def test_the_first_visible_statement_counts():
     # the top-level statement is about the neck (set aside); the mention about the low back is absent
     d = decide(epidural({"status": "present", "body_parts": ["cervical_spine"],
                          "mentions": [{"status": "absent", "body_parts": ["lumbar_spine"],
@@ -146,13 +146,17 @@ def test_the_strongest_visible_mention_counts():
     assert fact["result"] == "unmet" and fact["status"] == "absent"
     assert fact["evidence"] == {"quote": "no radicular signs in the legs"}
     assert fact["set_aside"][0]["status"] == "present"
-    # both seen: absent > not_documented > present
-    for mentions, status in [([{"status": "not_documented"}], "not_documented"),
-                             ([{"status": "not_documented"}, {"status": "absent"}], "absent"),
-                             ([{"status": "present", "body_parts": ["leg"]}], "present")]:
+    # the top-level statement seen: it is the finding, whatever the mentions say
+    for mentions in ([{"status": "not_documented"}], [{"status": "absent", "body_parts": ["leg"]}]):
         fact = exam_fact(decide(epidural({"status": "present", "body_parts": ["lumbar_spine"], "mentions": mentions})))
-        assert fact["status"] == status, mentions
+        assert fact["status"] == "present", mentions
         assert "set_aside" not in fact
+    # the top-level statement set aside: the first mention seen, in the order written
+    fact = exam_fact(decide(epidural({"status": "present", "body_parts": ["cervical_spine"],
+                                      "mentions": [{"status": "absent", "body_parts": ["shoulder"]},
+                                                   {"status": "not_documented"},
+                                                   {"status": "absent", "body_parts": ["leg"]}]})))
+    assert fact["status"] == "not_documented" and len(fact["set_aside"]) == 2
 
 
 def test_the_request_level_finding_wins_only_when_seen():
