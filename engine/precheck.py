@@ -174,7 +174,7 @@ def build_case(text: str, requests: list[str] | None = None, *, date_of_service:
             request["date_of_service"] = day
         if item.start is not None:
             request["evidence"] = {"section": "request", "start": item.start, "end": item.end, "quote": item.text}
-        prior = _prior_use(request, case.get("medications"))
+        prior = _prior_use(request, case.get("medications"), facts.get("first_use"))
         if prior is not None:
             request["prior_use_weeks"] = prior
         visits = _prior_visits(request, case.get("treatments"), text)

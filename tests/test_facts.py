@@ -74,7 +74,8 @@ def check_evidence(facts: dict, text: str) -> None:
 def as_case(facts: dict, item: dict | None = None) -> dict:
     case = {"requests": [{"text": "x"}]}
     for key, val in facts.items():
-        case[key] = val
+        if key != "first_use":        # read into a request's prior use by the pipeline, not a case key
+            case[key] = val
     if item:
         if item.get("findings"):
             case["requests"][0]["findings"] = item["findings"]

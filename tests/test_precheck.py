@@ -81,25 +81,22 @@ def test_opioid_refill_without_the_four_as(rules):
 
 
 def test_muscle_relaxant_for_a_flare(rules):
-    """The flare is read from the report; 'He has not taken a muscle relaxant before.' is not
-    read yet, so the short course is not documented. The requested drug itself is not taken for
-    one the patient already takes (request lines are not read as history)."""
+    """The flare is read from the report, and 'He has not taken a muscle relaxant before.' is a
+    first use of the class: 0 weeks of earlier use, so the course is short. The requested drug
+    itself is not taken for one the patient already takes (request lines are not read as
+    history): certified."""
     _, case, d = check(rules, "muscle-relaxant-flare.txt")
-    assert case["requests"][0]["drug"]["generic"] == "cyclobenzaprine"
+    request = case["requests"][0]
+    assert request["drug"]["generic"] == "cyclobenzaprine"
     assert not any(m.get("generic") == "cyclobenzaprine" for m in case.get("medications", []))
-    assert results(d, "muscle_relaxants.short_term_exacerbation") == {"exacerbation": "met",
-                                                                      "short_course": "not_documented"}
+    assert request["prior_use_weeks"]["value"] == 0
+    assert request["prior_use_weeks"]["evidence"]["quote"] == "He has not taken a muscle relaxant before."
+    assert results(d, "muscle_relaxants.short_term_exacerbation") == {"exacerbation": "met", "short_course": "met"}
     assert any("sudden flare of low back pain" in s
                for s in sentences(d, "short_term_exacerbation", "exacerbation"))
     assert results(d, "cyclobenzaprine_added_to_other_agents") == {"with_other_agents": "unmet"}
-    assert d["outcome"] == "non_certify"
-    assert checklist(d) == ["When the relaxant was started, and that this is a short course."]
-
-
-@pytest.mark.xfail(strict=True, reason="reader gap: 'He has not taken a muscle relaxant before.' gives no prior use")
-def test_muscle_relaxant_for_a_flare_is_certified(rules):
-    _, _, d = check(rules, "muscle-relaxant-flare.txt")
     assert d["outcome"] == "certify"
+    assert checklist(d) == []
 
 
 def test_physical_therapy_after_a_first_course(rules):

@@ -4,9 +4,12 @@ Stage: extraction. Input: the normalised letter text and the segments to read, a
 `(section, start, end)` offsets into it (`section` is "summary", "item" or "rationale").
 Output: case parts in the form of `engine/schemas/case.schema.json`:
 
-- `extract_facts(text, segments)` -> {"patient", "injury", "diagnoses", "medications",
-  "treatments", "pain", "findings"} (only the keys something was found for);
-- `extract_item_facts(text, segments)` -> {"findings", "medications"} for one item's rationale.
+- `extract_facts(text, segments)` -> {"patient", "injury", "letter", "diagnoses", "medications",
+  "treatments", "pain", "findings", "set_aside"} (only the keys something was found for), and
+  "first_use": the drugs or drug classes the text says are new to the patient (the pipeline
+  turns them into a request's `prior_use_weeks` of 0; not a case key);
+- `extract_item_facts(text, segments)` -> {"findings", "set_aside", "medications", "first_use"}
+  for one item's rationale.
 
 Every value that can carry evidence carries {"section", "start", "end", "quote"} with
 quote == text[start:end]. Raises nothing for odd text: a sentence that cannot be read yields no
@@ -30,7 +33,7 @@ from .diagnoses import read_diagnoses
 from .findings import Findings, read_findings
 from .gates import clear_positions
 from .phrases import tokens
-from .medications import read_medications, requested_drug_use
+from .medications import read_first_use, read_medications, requested_drug_use
 from .pain import finish_pain, read_pain, read_pain_response
 from .patient import read_injury, read_letter_dates, read_patient
 from .responses import read_injection_relief, read_responses
@@ -85,6 +88,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
     diagnoses: list[dict] = []
     medications: list[dict] = []
     planned: list[dict] = []
+    first_use: list[dict] = []
     med_index: dict[str, int] = {}
     treatments: list[dict] = []
     pain: dict = {}
@@ -95,6 +99,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         if seg.name == "summary":
             read_diagnoses(seg, text, vocab, diagnoses)
         read_medications(seg, text, vocab, seg.name == "rationale", ref_date, medications, med_index, planned)
+        read_first_use(seg, text, vocab, first_use)
         read_treatments(seg, text, vocab, treatments)
         read_pain(seg, text, vocab, pain)
         read_findings(seg, text, vocab, found)
@@ -120,6 +125,8 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
         out["pain"] = finish_pain(pain)
     _derived(out.get("patient"), medications, planned, found)
     _finish(found, out)
+    if first_use:
+        out["first_use"] = first_use
     return out
 
 
@@ -176,6 +183,7 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
     found = Findings()
     medications: list[dict] = []
     planned: list[dict] = []
+    first_use: list[dict] = []
     med_index: dict[str, int] = {}
     ref_date = (lambda: reference_date) if reference_date else _lazy(lambda: _reference_date(segs))
     _set_ref_year(segs, ref_date())
@@ -186,6 +194,7 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
         read_pain_response(seg, text, vocab, found)
         read_injection_relief(seg, text, vocab, found)
         read_medications(seg, text, vocab, True, ref_date, medications, med_index, planned)
+        read_first_use(seg, text, vocab, first_use)
         if requested_use is None:
             requested_use = requested_drug_use(seg, text, vocab, ref_date)
     out: dict = {}
@@ -193,6 +202,8 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
     _finish(found, out)
     if medications:
         out["medications"] = medications
+    if first_use:
+        out["first_use"] = first_use
     if requested_use is not None:
         out["requested_drug_weeks"] = requested_use
     return out

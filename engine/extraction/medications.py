@@ -5,11 +5,15 @@ import datetime as _dt
 import re
 
 from .literal_gate import Gated
-from .context import assert_mention, negation_of
+from .context import assert_mention, clause_span, negation_of
 from .dates import DATE_RE, MONTHS, MONTH_YEAR_RE, NUMBER_WORDS, YEAR_RE, date_from, parse_number, weeks_between
 from .sentences import Seg, clean_text, sentence_at, sentence_evidence, sentence_kind, sentence_words, span_evidence
 from .vocabulary import Vocabulary, drug_lexicon
 
+
+# A drug named as what a procedure delivers is not a medication the patient takes.
+_PROCEDURE_AFTER = re.compile(r"\s*(?:injection|injections|injected|shot|shots|block|blocks|infiltration|infusion|"
+                              r"infusions|iontophoresis)\b")
 
 _DURATION_RE = Gated(re.compile(
     r"\bfor\s+(?:(?:over|more\s+than|at\s+least|approximately|about|nearly|almost|greater\s+than|roughly|"
@@ -44,6 +48,8 @@ def read_medications(seg: Seg, text: str, vocab: Vocabulary, rationale: bool, re
         for (lo, hi, mention), duration in zip(local, attached):
             if lo < 0 or hi > len(clean) or not clean[lo:hi].strip():
                 continue
+            if _PROCEDURE_AFTER.match(clean, hi) or _PROCEDURE_AFTER.search(clean, max(lo, hi - 14), hi):
+                continue                  # "epidural steroid injection", "Toradol shot": a procedure (treatments)
             assertion = assert_mention(sent, lo, hi, vocab)
             if assertion.kind in ("negated", "lacking", "other", "hypothetical", "resolved"):
                 continue
@@ -185,3 +191,44 @@ def requested_drug_use(seg: Seg, text: str, vocab: Vocabulary, ref_date) -> dict
             if weeks is not None and d_lo >= m.end():
                 return {"value": weeks, "evidence": span_evidence(seg, text, sent.start + d_lo, sent.start + d_hi)}
     return None
+
+
+def read_first_use(seg: Seg, text: str, vocab: Vocabulary, out: list[dict]) -> None:
+    """Drugs and drug classes the segment says are new to the patient, appended to `out` as
+    {generic or drug_class, evidence}: a drug named with a `new` cue near it ("newly prescribed
+    cyclobenzaprine", "started on Norco today"), or a drug or class word negated in a clause that
+    says the patient never had it ("has not taken a muscle relaxant before", "never tried an
+    NSAID", "no prior opioid use"). Planned, hypothetical and other people's drugs say nothing."""
+    lexicon = drug_lexicon()
+    cues = vocab.first_use
+    for index, sent in enumerate(seg.sentences):
+        words = sentence_words(sent)
+        if not (cues["new"].could(words, sent.text) or cues["never"].could(words, sent.text)):
+            continue
+        if sentence_kind(seg, index, vocab) != "patient":
+            continue
+        clean = clean_text(sent, vocab)
+        mentions = [(m.start, m.end, m.drug.generic, m.drug.drug_class) for m in lexicon.find(clean)] if lexicon else []
+        taken = [(a, b) for a, b, _, _ in mentions]
+        for m in vocab.class_words.finditer(clean, words=words):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                mentions.append((m.start(), m.end(), None, vocab.class_word_names[m.lastgroup]))
+        if not mentions:
+            continue
+        new = [(m.start(), m.end()) for m in cues["new"].finditer(clean, words=words)]
+        never = [(m.start(), m.end()) for m in cues["never"].finditer(clean, words=words)
+                 if clean[m.start():m.end()] != "before" or _CLAUSE_END.match(clean, m.end())]
+        for lo, hi, generic, drug_class in sorted(mentions):
+            assertion = assert_mention(sent, lo, hi, vocab)
+            cs, ce = clause_span(sent, lo, vocab)
+            near_new = any(cs <= a < ce and (abs(a - hi) < 60 or abs(lo - b) < 60) for a, b in new)
+            if assertion.kind == "affirmed" and near_new or \
+                    assertion.kind == "negated" and any(cs <= a < ce for a, _ in never):
+                entry = {"generic": generic} if generic else {"drug_class": drug_class}
+                entry["evidence"] = sentence_evidence(seg, sent, text, lo, hi)
+                out.append(entry)
+
+
+# "before" says "ever before" only at the end of its clause ("has not taken one before."), not
+# in "before the visit"
+_CLAUSE_END = re.compile(r"\s*(?:[.,;:)]|$)")

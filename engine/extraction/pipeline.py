@@ -157,14 +157,20 @@ def _request(item: Item, index: int, text: str, parse_request) -> dict:
     return request
 
 
-def _prior_use(request: dict, medications) -> dict | float | int | None:
-    """The duration of the first medication with the requested drug's generic."""
-    generic = (request.get("drug") or {}).get("generic")
+def _prior_use(request: dict, medications, first_use=None) -> dict | float | int | None:
+    """The duration of the first medication with the requested drug's generic; else 0 weeks when
+    the text says the drug, or its class, is new to the patient (`first_use`, from the reader)."""
+    drug = request.get("drug") or {}
+    generic = drug.get("generic")
     if not generic:
         return None
     for med in medications or []:
         if med.get("generic") == generic and med.get("duration_weeks") is not None:
             return med["duration_weeks"]
+    for entry in first_use or []:
+        if entry.get("generic") == generic or (
+                "generic" not in entry and entry.get("drug_class") and entry["drug_class"] == drug.get("drug_class")):
+            return {"value": 0, "evidence": entry["evidence"]}
     return None
 
 
@@ -291,6 +297,8 @@ def build_case(letter: Letter, *, source: str | None = None, mode: str = "summar
                 case[key] = value
         elif key == "warnings":
             warnings.extend(value or [])
+        elif key == "first_use":
+            pass                  # read below, into each request's prior use
         elif key == "letter":
             # dates the summary states, read only for a letter without a header's dates (the
             # text seed letters); a header's labelled dates are the letter's own
@@ -312,7 +320,7 @@ def build_case(letter: Letter, *, source: str | None = None, mode: str = "summar
     link_dependencies(requests)
     medications = case.get("medications")
     for request in requests:
-        prior = _prior_use(request, medications)
+        prior = _prior_use(request, medications, facts.get("first_use"))
         if prior is not None:
             request["prior_use_weeks"] = prior
         visits = _prior_visits(request, case.get("treatments"), text)
@@ -335,7 +343,7 @@ def build_case(letter: Letter, *, source: str | None = None, mode: str = "summar
                     request["findings"] = dict(item_facts["findings"])
                 if item_facts.get("set_aside"):
                     request["set_aside"] = list(item_facts["set_aside"])
-                prior = _prior_use(request, item_facts.get("medications"))
+                prior = _prior_use(request, item_facts.get("medications"), item_facts.get("first_use"))
                 if prior is None and request.get("drug") and item_facts.get("requested_drug_weeks"):
                     prior = item_facts["requested_drug_weeks"]
                 if prior is not None:

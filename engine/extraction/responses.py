@@ -38,7 +38,7 @@ from .phrases import WORD_RE
 from .findings import RANK, Findings
 from .pain import pain_pairs
 from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words, \
-    span_evidence
+    span_evidence, word_count
 from .dates import NUMBER_WORDS as _WORD_NUMBERS
 from .treatments import treatment_count
 from .vocabulary import Vocabulary, drug_lexicon
@@ -53,6 +53,11 @@ _NEUROPATHIC_FIRST_LINE = frozenset({"antidepressant", "anticonvulsant"})
 _REHABILITATION = frozenset({"physical_therapy", "occupational_therapy", "aquatic_therapy"})
 _DEVICES = ("tens", "h wave", "h-wave", "hwave", "interferential", "stimulat", "neuromuscular")
 _HOME_EXERCISE = ("home exercise", "home program", "home stretching", "exercise program", "home routine", "hep")
+# "progress notes", "improvement reports": a kind of document, not a response; and "physical
+# therapy (progress) notes" are the course's documents, not the course
+_DOCUMENT = re.compile(r"\s*(?:notes?|reports?|summar(?:y|ies))\b")
+_COURSE_DOCUMENT = re.compile(r"\s*(?:progress\s+|treatment\s+|daily\s+)?(?:notes?|records?|reports?|documentation|"
+                              r"summar(?:y|ies)|logs?|flowsheets?)\b")
 
 
 @dataclass
@@ -78,6 +83,10 @@ def _courses(sent: Sentence, clean: str, vocab: Vocabulary) -> list[_Course]:
         for mention in lexicon.find(clean):
             found.append(_Course(mention.start, mention.end, "drug", mention.drug.drug_class, clean[mention.start:mention.end]))
     taken = [(c.start, c.end) for c in found]
+    for m in vocab.class_words.finditer(clean, words=words, index=index):
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            found.append(_Course(m.start(), m.end(), "drug", vocab.class_word_names[m.lastgroup], clean[m.start():m.end()]))
+    taken = [(c.start, c.end) for c in found]
     for m in vocab.response["courses"].finditer(clean, words=words, index=index):
         if not any(a < m.end() and m.start() < b for a, b in taken):
             found.append(_Course(m.start(), m.end(), "course", None, clean[m.start():m.end()]))
@@ -94,12 +103,14 @@ def _cues(sent: Sentence, clean: str, vocab: Vocabulary) -> list[tuple[int, int,
     taken: list[tuple[int, int]] = []
     for name in ("not_improved", "worse"):
         for m in gates[name].finditer(clean, words=words, index=index):
+            if _DOCUMENT.match(clean, m.end()):
+                continue
             assertion = assert_mention(sent, m.start(), m.end(), vocab)
             if assertion.kind in ("affirmed", "negated" if name == "not_improved" else "affirmed"):
                 out.append((m.start(), m.end(), name))
                 taken.append((m.start(), m.end()))
     for m in gates["improved"].finditer(clean, words=words, index=index):
-        if any(a <= m.start() < b for a, b in taken):
+        if any(a <= m.start() < b for a, b in taken) or _DOCUMENT.match(clean, m.end()):
             continue
         own = frozenset(WORD_RE.findall(clean[m.start():m.end()]))
         assertion = assert_mention(sent, m.start(), m.end(), vocab, literals=own)
@@ -109,6 +120,17 @@ def _cues(sent: Sentence, clean: str, vocab: Vocabulary) -> list[tuple[int, int,
             out.append((assertion.cue[0] if assertion.cue else m.start(), m.end(), "not_improved"))
     out.sort()
     return out
+
+
+def _owner(courses: list[_Course], start: int, end: int, clean: str) -> _Course | None:
+    """The course an attendance cue at [start, end) is about: the one it governs as its object
+    ("never started the home exercise program"), else the last one before it ("was referred to
+    physical therapy but never attended")."""
+    after = [c for c in courses if end <= c.start and word_count(clean[end:c.start]) <= 3]
+    if after:
+        return after[0]
+    before = [c for c in courses if c.end <= start]
+    return before[-1] if before else None
 
 
 def _nearest(course: _Course, cues: list[tuple[int, int, str]], clause: tuple[int, int]) -> tuple[int, int, str] | None:
@@ -152,6 +174,8 @@ def read_responses(seg: Seg, text: str, vocab: Vocabulary, found: Findings, trea
             sent.places = anatomy.places(clean)
         for course in courses:
             assertion = assert_mention(sent, course.start, course.end, vocab)
+            if assertion.kind in ("negated", "lacking") and _COURSE_DOCUMENT.match(clean, course.end):
+                continue        # "no physical therapy notes": the record lacks them, not the patient the course
             if assertion.kind == "negated" and assertion.cue and any(
                     a <= assertion.cue[0] < b for a, b, name in cues if name == "not_improved"):
                 assertion = Assertion("affirmed")
@@ -161,7 +185,7 @@ def read_responses(seg: Seg, text: str, vocab: Vocabulary, found: Findings, trea
             conservative = course.kind in _CONSERVATIVE or course.drug_class in _CONSERVATIVE_DRUGS
             if assertion.kind == "negated":
                 # never tried or never given: it cannot have failed
-                if conservative and course.kind != "drug":
+                if conservative and course.kind not in ("drug", "other"):
                     found.add("conservative_care_failed", RANK["absent"], "absent", evidence, parts, side)
                 if course.kind == "other" and any(h in course.text for h in _HOME_EXERCISE):
                     found.add("home_exercise_failed", RANK["absent"], "absent", evidence, parts, side)
@@ -170,9 +194,17 @@ def read_responses(seg: Seg, text: str, vocab: Vocabulary, found: Findings, trea
                 if course.kind == "drug" and course.drug_class in _NEUROPATHIC_FIRST_LINE:
                     found.add("neuropathic_first_line_failed", RANK["absent"], "absent", evidence, [], None)
                 continue
+            attended = not any(_owner(courses, a, b, clean) is course for a, b in absent_attendance)
+            if assertion.kind == "planned" and not attended:
+                # "referred to physical therapy but never attended": a first course still to come
+                _record(seg, sent, text, course, None, False, treatments, parts, side)
+                if conservative and course.kind != "drug":
+                    found.add("conservative_care_failed", RANK["absent"], "absent", evidence, parts, side)
+                if course.kind in _REHABILITATION:
+                    found.add("rehabilitation_ongoing", RANK["absent"], "absent", evidence, parts, side)
+                continue
             if assertion.kind != "affirmed":
                 continue
-            attended = not any(clause[0] <= a < clause[1] for a, _ in absent_attendance)
             if not attended and course.kind in _REHABILITATION:
                 found.add("rehabilitation_ongoing", RANK["absent"], "absent", evidence, parts, side)
             cue = _nearest(course, cues, clause) if attended else None

@@ -183,7 +183,7 @@ def sentence_kind(seg: Seg, index: int, vocab: Vocabulary) -> str:
         cue = vocab.guideline.search(text, words=words)
         if cue and not nd_before(vocab, text, cue.start(), words):
             kind = "guideline"
-        elif vocab.opener.match(text):
+        elif (opened := vocab.opener.match(text)) and not vocab.opener_event.match(text, opened.end()):
             kind = "guideline"
         elif index > 0 and sentence_kind(seg, index - 1, vocab) == "guideline" and (
                 vocab.enumeration.match(text) or vocab.continuation.match(text)

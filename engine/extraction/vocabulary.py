@@ -115,6 +115,7 @@ class Vocabulary:
     guideline: Gate
     patient_anchor: Gate                # in a guideline sentence, where the patient's part starts
     opener: re.Pattern[str]
+    opener_event: re.Pattern[str]        # a past event right after an opener: the patient's history
     continuation: re.Pattern[str]
     finite_verb: Gate
     enumeration: re.Pattern[str]
@@ -128,6 +129,9 @@ class Vocabulary:
     study_result: Gate                  # a study's result or date: the study was done
     study_kinds: Gate                   # the imaging and electrodiagnostic kind phrases
     response: dict[str, Gate]           # treatment_response: courses, improved, not_improved, worse, not_attended
+    class_words: Gate                    # treatment_response.drug_classes: one group per class
+    class_word_names: dict[str, str]     # group name -> drug class id
+    first_use: dict[str, Gate]           # treatment_response.first_use: new, never
     kinds: Gate                         # one group per treatment kind
     kind_names: dict[str, str]                     # group name -> kind
     dx_list: Gate
@@ -208,6 +212,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         return regex, names
 
     kinds, kind_names = group_map(neg["treatment_kinds"], "k_")
+    class_words, class_word_names = group_map(neg["treatment_response"]["drug_classes"], "c_")
     dx_tags = [(t["id"], alternation(t["phrases"])) for t in tags["terms"] if t.get("phrases")]
     body, body_names = group_map(neg["body_parts"], "b_")
 
@@ -231,6 +236,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         guideline=alternation(neg["guideline_cues"]),
         patient_anchor=alternation(neg.get("patient_anchors") or []),
         opener=anchored(neg["guideline_openers"]),
+        opener_event=re.compile(r"(?:\s*(?:,|and|or)\s*[\w-]+){0,2}\s*(?:" + alternation_source([compile_phrase(p).regex for p in neg["guideline_opener_events"]]) + ")"),
         continuation=anchored(neg["guideline_continuation"]),
         finite_verb=alternation(neg["finite_verbs"]),
         enumeration=re.compile(neg["enumeration_regex"]),
@@ -246,6 +252,8 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         response={name: alternation(neg["treatment_response"][name])
                   for name in ("courses", "improved", "not_improved", "worse", "not_attended")},
         kinds=kinds, kind_names=kind_names,
+        class_words=class_words, class_word_names=class_word_names,
+        first_use={name: alternation(neg["treatment_response"]["first_use"][name]) for name in ("new", "never")},
         dx_list=alternation(neg["diagnosis_intro"]["list"]),
         dx_single=alternation(neg["diagnosis_intro"]["single"]),
         dx_status_post=alternation(neg["diagnosis_status_post"]),
