@@ -114,3 +114,65 @@ def test_a_drugs_duration_does_not_make_the_symptoms_long_standing():
 ])
 def test_symptoms_with_a_duration_of_months_are_long_standing(sentence):
     assert _findings(sentence).get("symptoms_longstanding") == "present"
+
+
+# -- scope: where a trigger stops --------------------------------------------------------------
+def test_a_result_in_an_examination_context_is_a_negative_finding_not_a_gap():
+    """'Neuro: ...; sensory loss ... was not identified': the examination found none (absent),
+    the record is not said to lack it."""
+    found = _findings("Neuro: strength graded normal on both sides; sensory loss in the L4, L5 or S1 dermatomes was "
+                      "not identified; SLR testing was negative bilaterally.")
+    assert found["neurologic_deficit"] == "absent"
+    assert found["radiculopathy_on_exam"] == "absent"
+
+
+def test_a_backward_trigger_belongs_to_its_own_clause():
+    """'... flexion has gone from 110 to 165 degrees and his night pain has largely abated': the
+    abating is the pain's; the gain in motion stands."""
+    found = _findings("After eight sessions of therapy his shoulder flexion has gone from 110 to 165 degrees and his "
+                      "night pain has largely abated.")
+    assert found["functional_improvement"] == "present"
+
+
+def test_a_negation_does_not_reach_a_later_item_with_its_own_result():
+    found = _findings("She could not toe-walk on the left, and the left ankle reflex was unobtainable.")
+    assert found.get("radiculopathy_on_exam") == "present"
+
+
+@pytest.mark.parametrize("sentence, concept", [
+    ("Six weeks after the injection there has been no letup in the tingling of the right thumb.", "radicular_symptoms"),
+    ("The physician would not rule out a fracture of the fourth metacarpal without films.", "fracture_suspected"),
+    ("He never skips his core stabilization routine at home.", "home_exercise_program"),
+])
+def test_pseudo_negations_affirm(sentence, concept):
+    assert _findings(sentence).get(concept) == "present"
+
+
+def test_until_ends_a_negation():
+    found = _findings("He did not disclose the fills to his physician until the CURES report revealed them.")
+    assert found.get("cures_checked") == "present"
+
+
+@pytest.mark.parametrize("sentence, concept", [
+    ("Nowhere in the 200 pages submitted is there a signed pain contract.", "opioid_agreement"),
+    ("The CURES database is not referenced in any of the reports.", "cures_checked"),
+])
+def test_a_gap_in_the_record_in_other_words(sentence, concept):
+    assert _findings(sentence, section="rationale").get(concept) == "not_documented"
+
+
+# -- subjects --------------------------------------------------------------------------------
+@pytest.mark.parametrize("sentence, concept", [
+    ("His twin brother has a neuropathy, and a maternal uncle had multiple sclerosis with leg spasticity.", "spasticity"),
+    ("Anxiety runs in the family: a sister is treated for panic disorder.", "anxiety_symptoms"),
+])
+def test_relatives_after_a_comma_or_a_colon_are_other_people(sentence, concept):
+    assert concept not in _findings(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Localized neuropathic pain is understood in the guideline as pain confined to the territory of a single nerve.",
+    "The MTUS is explicit on this point: a flare calls for re-evaluation before more visits are given.",
+])
+def test_the_guidelines_definitions_and_readings_are_not_findings(sentence):
+    assert _findings(sentence, section="rationale") == {}

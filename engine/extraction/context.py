@@ -81,7 +81,8 @@ _LIST_HEAD_SCOPE = 5        # a short-scope trigger is a modifier ("intact sensa
 # a negation's item that carries its own result is a finding of its own ("no tenderness, decreased
 # range of motion, positive straight leg raise")
 _OWN_RESULT = re.compile(r"\b(?:positive|negative|decreased|increased|diminished|reduced|limited|restricted|abnormal|"
-                         r"normal|intact|present|absent|elicited)\b")
+                         r"normal|intact|present|absent|elicited|unobtainable|brisk|hyperactive|hypoactive|"
+                         r"asymmetric|symmetric|equal|unequal|atrophic|weak)\b")
 # an item with a verb, a subject or a contrast is a clause of its own, not an item
 _NOT_AN_ITEM = re.compile(r"\b(?:is|are|was|were|has|have|had|does|did|do|will|would|can|could|he|she|they|we|his|her|"
                           r"their|but|although|though|however|despite|notwithstanding|yet|while|whereas|except|with|without)\b")
@@ -189,7 +190,11 @@ def _context(sent: Sentence, vocab: Vocabulary) -> _Context:
     terminators = [(m.start(), m.end()) for m in cv.terminators.finditer(text, words=words, index=index)]
     ctx = _Context(text, clauses, relative, [s for s, _ in clauses], cues, terminators,
                    [m.start() for m in _GRADE.finditer(text)])
-    ctx.resolutions = [(m.start(), m.end()) for m in cv.anaphoric_resolution.finditer(text, words=words, index=index)]
+    # an anaphor opens its clause ("...; it has since resolved", "...; but was not found on repeat
+    # testing"): a clause with a subject of its own ("sensory loss ... was not identified") is no anaphor
+    ctx.resolutions = [(m.start(), m.end()) for m in cv.anaphoric_resolution.finditer(text, words=words, index=index)
+                       if _ANAPHOR.match(text, m.start())
+                       or word_count(text[clauses[_clause_index(clauses, m.start())][0]:m.start()]) <= 1]
     sent.cues = ctx
     return ctx
 
@@ -217,7 +222,24 @@ def _reclassify(cue: _Cue, text: str, clauses, cv, words, index) -> _Cue:
     if cue.cls == "lacking" and cue.direction == "forward" and text.startswith(("no ", "without ", "lacking"), cue.start) and \
             not text.startswith("that", cue.end + 1) and cv.result_context.search(before, words=words) is not None:
         return _Cue("negated", cue.direction, cue.scope, cue.start, cue.end, cue.at_clause_start)
+    if cue.cls == "lacking" and cue.direction == "backward" and _NOT_FOUND.match(text, cue.start) and \
+            cv.result_context.search(text[:cue.start] if _LABEL.match(text) else before, words=words) is not None:
+        # "Neuro: ...; sensory loss in the L5 dermatome was not identified": an examination found none
+        return _Cue("negated", cue.direction, cue.scope, cue.start, cue.end, cue.at_clause_start)
     return cue
+
+
+# "was not identified": a result in an examination context; "Neuro:", "Objective:" label a sentence
+_NOT_FOUND = re.compile(r"(?:was|were|is|are)\s+not\s+(?:identified|noted|found|seen|detected|present|appreciated)\b")
+_LABEL = re.compile(r"\s*[a-z][a-z /-]{1,24}:")
+# a predicate, then a coordinated clause with its own subject: "flexion has gone from 110 to 165 and
+# his night pain has largely abated"
+_FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|does|did)\b.*\band (?:his|her|their|the|its|this|that|my)\b")
+_ANAPHOR = re.compile(r"(?:it|this|these|they|both|the|none|neither)\b")
+
+
+def _clause_index(clauses, offset: int) -> int:
+    return max(0, bisect.bisect_right([s for s, _ in clauses], offset) - 1)
 
 
 def _old_dates(ctx: _Context, ref_year: int | None) -> list[tuple[int, int]]:
@@ -286,7 +308,7 @@ def _governs(ctx: _Context, cue: _Cue, start: int, end: int, cs: int, ce: int, l
         return not set(WORD_RE.findall(text[cue.start:start])) <= literals
     if cue.at_clause_start is not None:
         # counted from the clause start or the last comma before the cue ("Per the intake form, his father ...")
-        lead = max(cs, text.rfind(",", cs, cue.start) + 1)
+        lead = max(cs, *(text.rfind(mark, cs, cue.start) + 1 for mark in ",:;("))
         if word_count(text[lead:cue.start]) > cue.at_clause_start:
             return False
     if cue.end <= start and cue.start >= cs and cue.direction in ("forward", "both"):
@@ -297,6 +319,8 @@ def _governs(ctx: _Context, cue: _Cue, start: int, end: int, cs: int, ce: int, l
         return (word_count(between) <= cue.scope or _list_item(between, cue, text[start:end])) \
             and not _blocked(ctx, cue.end, start)
     if cue.start >= end and cue.end <= ce and cue.direction in ("backward", "both"):
+        if cue.direction == "backward" and _FINITE.search(text, start, cue.start):
+            return False        # "flexion has gone from 110 to 165 and his night pain has abated": another predicate's
         return word_count(text[end:cue.start]) <= cue.scope and not _blocked(ctx, end, cue.start)
     return False
 
