@@ -22,6 +22,7 @@ import yaml
 
 from ..paths import vocab_dir
 from .phrases import WORD_RE
+from .sentences import word_count
 
 _SIDES = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilateral": "bilateral",
           "bilaterally": "bilateral", "both": "bilateral", "bilat": "bilateral"}
@@ -128,7 +129,16 @@ def region(places: list[Place], text: str, start: int, end: int, clause: tuple[i
     cs, ce = clause
     local = [p for p in places if cs <= p.start and p.end <= ce]
     chosen = [p for p in local if start <= p.start and p.end <= end]
-    before = [p for p in local if p.end <= start and _words_between(text, p.end, start) <= 3]
+    # the list item the mention is in ("tenderness of the left scapula, decreased range of motion
+    # of the cervical spine"): a place before it in another item is that item's
+    item_start = max(cs, text.rfind(",", cs, start) + 1, text.rfind(";", cs, start) + 1)
+    item_end = min((i for i in (text.find(",", end, ce), text.find(";", end, ce)) if i >= 0), default=ce)
+    # ... but a short phrase fronted before the clause's first comma ("On the left, ...", "Examining
+    # the left shoulder, ...") sets the place of everything after it
+    first_comma = text.find(",", cs, start)
+    fronted = (cs, first_comma) if first_comma >= 0 and word_count(text[cs:first_comma]) <= 5 else (cs, cs)
+    before = [p for p in local if (item_start <= p.start or fronted[0] <= p.start < fronted[1])
+              and p.end <= start and (_words_between(text, p.end, start) <= 3 or p.end <= fronted[1])]
     if before:
         chosen.append(before[-1])
     after = [p for p in local if p.start >= end]
@@ -143,7 +153,8 @@ def region(places: list[Place], text: str, start: int, end: int, clause: tuple[i
         chosen = local
     parts = list(dict.fromkeys(p.part for p in sorted(chosen, key=lambda p: p.start)))
     sides = {p.side for p in chosen if p.side}
-    clause_sides = {_SIDES[m.group(1)] for m in _SIDE_WORDS.finditer(text, cs, ce)}
+    clause_sides = {_SIDES[m.group(1)] for span in ((item_start, item_end), fronted)
+                    for m in _SIDE_WORDS.finditer(text, *span)}
     if not sides:
         sides = clause_sides
     elif {"left", "right"} <= clause_sides and not {"left", "right"} <= sides:

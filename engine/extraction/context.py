@@ -210,7 +210,8 @@ def _reclassify(cue: _Cue, text: str, clauses, cv, words, index) -> _Cue:
         return cue
     cs = next((s for s, e in reversed(clauses) if s <= cue.start), 0)
     before = text[cs:cue.start]
-    if cue.cls == "lacking" and _PATIENT_SUBJECT.match(before) and text.startswith(("does not", "did not", "do not"), cue.start):
+    if cue.cls == "lacking" and _PATIENT_SUBJECT.match(before) and text.startswith(("does not", "did not", "do not"), cue.start) \
+            and not _HAS_RECORD.search(text, cue.start, cue.end) and not _HAS_RECORD.match(text, cue.end):
         return _Cue("negated", cue.direction, 8, cue.start, cue.end, cue.at_clause_start)
     recent = " ".join(WORD_RE.findall(before)[-6:])
     if cue.cls == "negated" and cue.direction != "backward" and \
@@ -229,6 +230,9 @@ def _reclassify(cue: _Cue, text: str, clauses, cv, words, index) -> _Cue:
     return cue
 
 
+# "the patient does not have objective documentation of ...": still the record's gap
+_HAS_RECORD = re.compile(r"\s*(?:have|has|had)?\s*(?:any\s+|objective\s+|clear\s+|adequate\s+|documented\s+)*"
+                         r"\b(?:documentation|evidence|records?|notes?|information)\b")
 # "was not identified": a result in an examination context; "Neuro:", "Objective:" label a sentence
 _NOT_FOUND = re.compile(r"(?:was|were|is|are)\s+not\s+(?:identified|noted|found|seen|detected|present|appreciated)\b")
 _LABEL = re.compile(r"\s*[a-z][a-z /-]{1,24}:")
@@ -313,6 +317,10 @@ def _governs(ctx: _Context, cue: _Cue, start: int, end: int, cs: int, ce: int, l
             return False
     if cue.end <= start and cue.start >= cs and cue.direction in ("forward", "both"):
         between = text[cue.end:start]
+        if cue.cls == "lacking" and between.lstrip().startswith("that "):
+            # "the documentation does not reveal that the condition is due to tendinosis": the whole
+            # proposition is what the record lacks, its "due to" included
+            return word_count(between) <= cue.scope
         if cue.cls == "negated" and "," in between and \
                 _OWN_RESULT.search(between.split(",", 1)[1] + " " + text[start:end]):
             return False        # "no tenderness, decreased motion, positive SLR": the negation ends at the comma
@@ -435,21 +443,34 @@ def sign_result(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> str 
     cs, ce = ctx.clauses[_clause_of(ctx, start)]
     text = ctx.text
 
-    def near(a: int, b: int) -> bool:
-        return (b <= start and word_count(text[b:start]) <= 4) or (a >= end and word_count(text[end:a]) <= 8) \
-            or (start <= a and b <= end)
+    def distance(a: int, b: int) -> int | None:
+        """Words between the test and a result near it (0 inside it), None when not near."""
+        if start <= a and b <= end:
+            return 0
+        if b <= start and word_count(text[b:start]) <= 4:
+            return word_count(text[b:start])
+        if a >= end and word_count(text[end:a]) <= 8:
+            return word_count(text[end:a])
+        return None
 
+    # the nearest result is the test's: "positive straight leg raise on the left at 45 degrees
+    # and negative on the right" is positive (the negative is the other side's)
+    found = []
     for m in vocab.context.sign_negative_results.finditer(text[cs:ce]):
-        if near(cs + m.start(), cs + m.end()):
-            return "negative"
+        d = distance(cs + m.start(), cs + m.end())
+        if d is not None:
+            found.append((d, 0, "negative"))
     for m in vocab.context.sign_results.finditer(text[cs:ce]):
         a, b = cs + m.start(), cs + m.end()
-        if near(a, b):
+        d = distance(a, b)
+        if d is not None:
             own = frozenset(WORD_RE.findall(text[a:b]))
-            if assert_mention(sent, a, b, vocab, literals=own).kind in ("negated", "resolved"):
-                return "negative"
-            return "positive"
-    return None
+            assertion = assert_mention(sent, a, b, vocab, literals=own)
+            # "not positive", "no reproduction of": a negation before the result word; a "negative"
+            # after it is another result, weighed by its own distance
+            negated = assertion.kind in ("negated", "resolved") and assertion.cue is not None and assertion.cue[0] < a
+            found.append((d, 1, "negative" if negated else "positive"))
+    return min(found)[2] if found else None
 
 
 def in_present(sent: Sentence, offset: int, vocab: Vocabulary) -> bool:

@@ -191,6 +191,11 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                         continue              # a test named without its result states nothing
                     if result == "negative":
                         status = "absent"
+                elif cp.kind == "sign_phrase" and status == "absent" and assertion.kind == "negated" and \
+                        sign_result(sent, m.start(), m.end(), vocab) == "positive":
+                    # "a positive straight leg raise on the left and negative on the right": the
+                    # nearest result is the test's; the negative is the other side's
+                    status = "present"
                 if cp.kind == "suspicion_phrase" and status == "present" and \
                         not assertion.governing & {"suspected", "planned"}:
                     continue                  # a lesion named outright is not a suspicion
