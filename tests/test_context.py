@@ -176,3 +176,114 @@ def test_relatives_after_a_comma_or_a_colon_are_other_people(sentence, concept):
 ])
 def test_the_guidelines_definitions_and_readings_are_not_findings(sentence):
     assert _findings(sentence, section="rationale") == {}
+
+
+# -- precision: statements that are not the concept ---------------------------------------------
+@pytest.mark.parametrize("sentence, concept", [
+    ("The injured worker is being treated for an acute injury; therefore, the Chronic Pain Medical Treatment "
+     "Guidelines do not apply.", "acute_exacerbation"),
+    ("The injured worker is being treated for an acute injury; therefore, the Chronic Pain Medical Treatment "
+     "Guidelines do not apply.", "symptoms_longstanding"),
+    ("The pain has increased in the thumb with repeated gripping and grasping.", "acute_exacerbation"),
+    ("He complains of neck, shoulder, low back and leg pain.", "radicular_symptoms"),
+    ("She has constant stabbing pain in the left groin.", "radicular_symptoms"),
+    ("There was limited range of motion of the left wrist with guarding.", "muscle_spasm"),
+    ("The injured worker is not working.", "medication_ineffective"),
+    ("There was a positive Hawkins test of the left shoulder.", "structural_lesion_suspected"),
+    ("She reports numbness in the thumb and index finger of the right hand.", "carpal_tunnel_signs"),
+])
+def test_a_statement_of_something_else_is_not_the_concept(sentence, concept):
+    assert concept not in _findings(sentence)
+
+
+@pytest.mark.parametrize("sentence, concept", [
+    ("Her low back pain suddenly worsened two days ago.", "acute_exacerbation"),
+    ("His pain has worsened since the fall last week.", "acute_exacerbation"),
+    ("Two days ago his chronic back pain abruptly spiked from 3/10 to 8/10.", "symptoms_longstanding"),
+    ("There was a positive Hawkins test of the left shoulder.", "impingement_signs"),
+    ("Right shoulder impingement signs (Neer and Hawkins) are positive.", "impingement_signs"),
+])
+def test_the_concept_in_its_own_words_is_still_read(sentence, concept):
+    assert _findings(sentence).get(concept) == "present"
+
+
+@pytest.mark.parametrize("sentence", [
+    "A Cochrane review of the literature suggested that NSAIDs were no more effective than other drugs.",
+    "Cyclobenzaprine is associated with an increase in dizziness and sedation.",
+    "Patient-specific hand therapy is very important in reducing swelling and improving range of motion.",
+    "Home health services include intravenous therapy, wound care and other skilled nursing services.",
+])
+def test_the_literature_and_drug_information_are_not_findings(sentence):
+    assert _findings(sentence, section="rationale") == {}
+
+
+def test_the_items_of_the_guidelines_list_are_not_findings():
+    text = ("Opioids should be discontinued in the following circumstances: If there is no overall improvement "
+            "in function. Decrease in functioning. Resolution of pain. Patient has engaged in illegal or dangerous "
+            "activity, including diversion, prescription forgery, or stealing.")
+    assert _findings(text, section="rationale") == {}
+
+
+def test_a_record_gap_in_the_patients_name_is_still_a_gap():
+    found = _findings("The patient does not have objective documentation of functional improvement with baclofen.",
+                      section="rationale")
+    assert found == {"functional_improvement": "not_documented"}
+    assert _findings("The patient does not have radicular symptoms.") == {"radicular_symptoms": "absent"}
+
+
+def test_what_the_record_does_not_reveal_is_lacking_whole():
+    found = _findings("The documentation does not reveal that the knee condition is due to patellar tendinosis.",
+                      section="rationale")
+    assert found == {"tendinitis": "not_documented"}
+
+
+def test_a_suspicion_that_cannot_be_ruled_out():
+    assert _findings("A fracture cannot be ruled out.") == {"fracture_suspected": "present"}
+    assert _findings("A fracture was ruled out.") == {"fracture_suspected": "absent"}
+    # for a concept that is not a suspicion, it is a possibility, not a fact
+    assert "radiculopathy_on_exam" not in _findings("Radiculopathy could not be excluded.")
+
+
+@pytest.mark.parametrize("sentence", ["Spurling's test was not performed.", "Straight leg raise was not done."])
+def test_a_test_not_done_has_no_result(sentence):
+    assert _findings(sentence) == {}
+
+
+def test_the_nearest_result_is_the_tests():
+    found = read_text("She had a positive straight leg raise on the left at 45 degrees and negative on the right.")
+    finding = found["findings"]["radiculopathy_on_exam"]
+    # the clause names both sides, so the reader does not guess one: the statement stays visible
+    assert finding["status"] == "present" and "side" not in finding
+
+
+# -- regions from the statement's own list item --------------------------------------------------
+def test_a_mention_takes_its_region_from_its_own_list_item():
+    findings = read_text("There was tenderness to the medial edge of the left scapula, decreased range of motion of "
+                         "the cervical spine.")["findings"]
+    assert findings["limited_range_of_motion"]["body_parts"] == ["cervical_spine"]
+    assert "side" not in findings["limited_range_of_motion"]
+
+
+def test_a_fronted_side_sets_the_place_of_the_clause():
+    findings = read_text("On the left, straight leg raise at 30 degrees reproduces pain to the lateral foot.")["findings"]
+    assert findings["radiculopathy_on_exam"]["side"] == "left"
+
+
+def test_a_list_that_shares_its_place():
+    findings = read_text("Tenderness, spasm and decreased range of motion of the lumbar spine were noted.")["findings"]
+    assert findings["muscle_spasm"]["body_parts"] == ["lumbar_spine"]
+
+
+def test_whole_person_concepts_carry_no_region():
+    findings = read_text("The provider requested a preoperative chest x-ray and post-operative Norco after the "
+                         "knee arthroscopy.")["findings"]
+    assert findings["opioid_started"]["status"] == "present" and "body_parts" not in findings["opioid_started"]
+
+
+def test_diagnoses_and_treatment_courses_name_their_regions():
+    facts = read_text("The diagnoses include right knee medial meniscus tear, lumbar radiculopathy, and bilateral "
+                      "carpal tunnel syndrome. She completed 12 sessions of physical therapy for the left shoulder.")
+    regions = [(d.get("body_parts"), d.get("side")) for d in facts["diagnoses"]]
+    assert regions == [(["knee"], "right"), (["lumbar_spine"], None), (["wrist"], "bilateral")]
+    (course,) = facts["treatments"]
+    assert (course["body_parts"], course["side"]) == (["shoulder"], "left")

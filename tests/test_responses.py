@@ -143,3 +143,8 @@ def test_a_drug_a_procedure_delivers_is_not_a_medication_or_a_risk(sentence):
 def test_a_systemic_steroid_is_a_gi_risk_factor():
     findings, _, _ = _read("She takes prednisone 10 mg daily.")
     assert findings["gi_risk_factor"] == "present"
+
+
+def test_a_plural_class_subject_with_a_past_event_is_the_patients_history():
+    findings, _, _ = _read("NSAIDs and muscle relaxants were tried without benefit.")
+    assert findings["first_line_failed"] == "present"

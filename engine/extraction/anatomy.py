@@ -113,6 +113,18 @@ def _side_of(text: str, start: int, end: int, last_word: str) -> str | None:
     return None
 
 
+def phrase_region(text: str) -> tuple[list[str], str | None]:
+    """The body parts and side a short phrase names ("right knee medial meniscus tear", "12 sessions
+    of physical therapy for the lumbar spine"): every place in it, and its side when one side, or
+    both, is named."""
+    places = default_anatomy().places(text.lower())
+    parts = list(dict.fromkeys(p.part for p in places))
+    sides = {p.side for p in places if p.side}
+    if not sides:
+        return parts, None
+    return parts, sides.pop() if len(sides) == 1 else "bilateral"
+
+
 @lru_cache(maxsize=1)
 def default_anatomy() -> Anatomy:
     with open(vocab_dir() / "body_parts.yaml", encoding="utf-8") as handle:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from .anatomy import phrase_region
 from .phrases import tokens
 from .sentences import Seg, Sentence, clean_text, sentence_kind, sentence_words, span_evidence
 from .treatments import JOINT
@@ -84,6 +85,12 @@ def _add_diagnosis(seg: Seg, text: str, sent: Sentence, vocab: Vocabulary, lo: i
             tags.append(tag)
     # always a list, empty when no tag applies: a diagnosis without `tags` would make every tag
     # test unknown instead of false
-    entry = {"text": label, "tags": tags, "evidence": ev}
+    entry = {"text": label, "tags": tags}
+    parts, side = phrase_region(label)
+    if parts:
+        entry["body_parts"] = parts
+        if side:
+            entry["side"] = side
+    entry["evidence"] = ev
     if not any(d["text"].lower() == label.lower() for d in out):
         out.append(entry)

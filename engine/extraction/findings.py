@@ -27,6 +27,8 @@ its own region (engine/regions.py).
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from .anatomy import default_anatomy, region
@@ -36,6 +38,8 @@ from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_in
 from .vocabulary import Vocabulary, drug_lexicon
 
 RANK = {"absent": 4, "not_documented": 3, "present": 2, "absent_phrase": 1}
+# a test not done gives no result ("Spurling's test was not performed")
+_NOT_DONE = re.compile(r"\b(?:performed|done|tested|assessed|attempted|completed|examined|checked|obtained|conducted)\b")
 
 
 @dataclass
@@ -182,6 +186,10 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                 if status is None:
                     out.aside(cp.concept, assertion.kind, evidence)
                     continue
+                if cp.kind == "sign_phrase" and assertion.kind == "negated" and assertion.cue and \
+                        _NOT_DONE.search(clean, assertion.cue[0], assertion.cue[1]):
+                    out.aside(cp.concept, "not_done", evidence)
+                    continue                  # "Spurling's test was not performed": no result at all
                 if cp.kind == "symptom_phrase" and status == "present" and not exam_context(sent, vocab):
                     out.aside(cp.concept, "reported", evidence)
                     continue

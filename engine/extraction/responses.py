@@ -250,6 +250,8 @@ def _record(seg: Seg, sent: Sentence, text: str, course: _Course, response: str 
         if parts:
             entry["body_parts"] = list(parts)
             entry["body_part"] = parts[0]
+            if side:
+                entry["side"] = side
         treatments.append(entry)
     if response is not None and "response" not in entry:
         entry["response"] = {"value": response,
@@ -263,8 +265,6 @@ def _record(seg: Seg, sent: Sentence, text: str, course: _Course, response: str 
 _PERCENT = re.compile(r"(?<![\w.])(\d{1,3})(?:\s*(?:-|to)\s*(\d{1,3}))?\s*(?:%|percent\b)|\b(?:half|halved|halves|by half)\b")
 _DURATION = re.compile(r"(?<![\w.])(\d{1,2}|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r"|a|an|one|a few|several)"
                        r"(?:\s*(?:-|to)\s*(\d{1,2}))?\s+(hours?|days?|weeks?|months?|years?)\b")
-_ANESTHETIC = re.compile(r"\b(?:duration of (?:the )?(?:anesthetic|anaesthetic|local)|as long as (?:the )?(?:anesthetic|anaesthetic|"
-                         r"bupivacaine|lidocaine|marcaine|local))")
 _WEEKS = {"hour": 1 / 168, "day": 1 / 7, "week": 1.0, "month": 4.33, "year": 52.0}
 _DIAGNOSTIC = re.compile(r"\b(?:medial branch|mbbs?|diagnostic (?:block|blocks|injection)|facet (?:block|blocks|injection|injections))\b")
 _NEUROTOMY = re.compile(r"\b(?:radiofrequency|rfa|rhizotomy|neurotomy|ablation)\b")
@@ -296,8 +296,8 @@ def _duration_weeks(clean: str) -> float | None:
 
 def read_injection_relief(seg: Seg, text: str, vocab: Vocabulary, found: Findings) -> None:
     """How much and how long an injection, a block or a neurotomy relieved the pain, against the
-    guideline thresholds: a diagnostic medial branch block at least 70% (for the anesthetic's
-    duration), a therapeutic injection at least 50% for at least 6 weeks, a radiofrequency
+    guideline thresholds: a diagnostic medial branch block at least 70% (how long the relief
+    lasted is not checked against the anesthetic's duration), a therapeutic injection at least 50% for at least 6 weeks, a radiofrequency
     neurotomy at least 50% for at least 12 weeks. A sentence that states the percentage (and the
     duration where it counts) gives the finding present when the threshold is met, absent when not."""
     for index, sent in enumerate(seg.sentences):

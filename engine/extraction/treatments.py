@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from .literal_gate import Gated
 from .phrases import NUM_RE, tokens
+from .anatomy import phrase_region
 from .context import negation_of
 from .dates import DATE_RE, date_from, parse_number
 from .sentences import Seg, Sentence, clean_text, sentence_kind, sentence_words, span_evidence, word_count
@@ -127,6 +128,11 @@ def _entry(seg: Seg, text: str, vocab: Vocabulary, words: set[str], item: str, k
     part = vocab.body_parts.search(item, words=words)
     if part:
         entry["body_part"] = vocab.body_names[part.lastgroup]
+    parts, side = phrase_region(item)
+    if parts:
+        entry["body_parts"] = parts
+        if side:
+            entry["side"] = side
     entry["evidence"] = span_evidence(seg, text, a, b)
     return entry
 
