@@ -14,6 +14,16 @@ from .source import Location
 from .vocab import Vocabularies, default_vocabularies
 
 
+def read_text(text: str, section: str = "summary") -> dict:
+    """The facts of a clinical passage (a progress report, a note, a paragraph of a letter), in
+    the shapes of the case format: findings with status, evidence, body parts and side; pain;
+    medications; treatment courses; diagnoses (docs/extraction.md). `section` is "summary" (a
+    record of the patient) or "rationale" (a reviewer's reasoning: findings and medications).
+    The reader loads its vocabularies on first use."""
+    from .extraction.reading import read_text as _read_text
+    return _read_text(text, section=section)
+
+
 def evaluate(rules: RuleSet, case: Case) -> dict:
     """Decide every request of `case` with `rules`; returns the determination document."""
     return evaluate_case(rules, case)

@@ -37,3 +37,12 @@ def test_mtus_read_prints_the_facts_of_a_file_and_names_a_missing_one(tmp_path, 
     assert out["findings"]["functional_improvement"]["status"] == "not_documented"
     assert main(["read", str(tmp_path / "absent.txt")]) == 3
     assert "absent.txt" in capsys.readouterr().err
+
+
+def test_the_package_exports_the_reader():
+    """engine.read_text is the public name of the reader (docs/api.md)."""
+    import engine
+    facts = engine.read_text("Straight leg raise is positive on the left.")
+    finding = facts["findings"]["radiculopathy_on_exam"]
+    assert (finding["status"], finding["side"]) == ("present", "left")
+    assert "read_text" in engine.__all__
