@@ -249,13 +249,6 @@ def test_a_test_not_done_has_no_result(sentence):
     assert _findings(sentence) == {}
 
 
-def test_the_nearest_result_is_the_tests():
-    found = read_text("She had a positive straight leg raise on the left at 45 degrees and negative on the right.")
-    finding = found["findings"]["radiculopathy_on_exam"]
-    # the clause names both sides, so the reader does not guess one: the statement stays visible
-    assert finding["status"] == "present" and "side" not in finding
-
-
 # -- regions from the statement's own list item --------------------------------------------------
 def test_a_mention_takes_its_region_from_its_own_list_item():
     findings = read_text("There was tenderness to the medial edge of the left scapula, decreased range of motion of "
@@ -287,3 +280,49 @@ def test_diagnoses_and_treatment_courses_name_their_regions():
     assert regions == [(["knee"], "right"), (["lumbar_spine"], None), (["wrist"], "bilateral")]
     (course,) = facts["treatments"]
     assert (course["body_parts"], course["side"]) == (["shoulder"], "left")
+
+
+# -- the second round of the precision check -----------------------------------------------------
+@pytest.mark.parametrize("sentence, side", [
+    ("Straight leg raise was negative on the right and positive on the left.", "left"),
+    ("She had a positive straight leg raise on the left at 45 degrees and negative on the right.", "left"),
+])
+def test_a_positive_test_on_one_side_stands_beside_a_negative_one_on_the_other(sentence, side):
+    finding = read_text(sentence)["findings"]["radiculopathy_on_exam"]
+    assert (finding["status"], finding["side"]) == ("present", side)
+
+
+def test_a_negative_test_with_a_positive_word_about_something_else_stays_negative():
+    text = "Straight leg raise to 90 degrees without leg pain, positive for back pain."
+    assert _findings(text)["radiculopathy_on_exam"] == "absent"
+
+
+def test_a_crossed_test_takes_no_side_from_the_leg_lifted():
+    finding = read_text("Crossed straight leg raise is positive: lifting the right leg sends pain down the left "
+                        "leg to the foot.")["findings"]["radiculopathy_on_exam"]
+    assert finding["status"] == "present" and finding.get("side") != "right"
+
+
+def test_a_region_keeps_the_side_its_part_was_given_earlier_in_the_clause():
+    finding = read_text("The diagnoses are left shoulder labral tear, possible rotator cuff tear.")["findings"][
+        "structural_lesion_suspected"]
+    assert (finding["body_parts"], finding["side"]) == (["shoulder"], "left")
+
+
+@pytest.mark.parametrize("sentence, concept", [
+    ("He reports shooting right leg pain.", "radicular_symptoms"),
+    ("He has chronic posttraumatic headache.", "symptoms_longstanding"),
+    ("Her pain radiates to the right foot.", "radicular_symptoms"),
+])
+def test_still_read_after_the_narrowing(sentence, concept):
+    assert _findings(sentence).get(concept) == "present"
+
+
+@pytest.mark.parametrize("sentence, section", [
+    ("The injured worker reported pain to the right foot is sharp.", "summary"),
+    ("Moreover, given there is no benefit over NSAIDs, the request is not supported.", "rationale"),
+    ("Per UpToDate, sildenafil is used in the treatment of pulmonary arterial hypertension.", "rationale"),
+    ("Current medications include a Flovent inhaler, gabapentin and omeprazole.", "summary"),
+])
+def test_no_finding_from_a_site_a_class_comparison_a_reference_or_an_inhaled_steroid(sentence, section):
+    assert _findings(sentence, section=section) == {}

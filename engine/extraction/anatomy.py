@@ -26,6 +26,7 @@ from .sentences import word_count
 
 _SIDES = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilateral": "bilateral",
           "bilaterally": "bilateral", "both": "bilateral", "bilat": "bilateral"}
+_SIDE_RIGHT_AFTER = re.compile(r"\s*(?:(?:on|in|at|of|to)\s+)?(?:the\s+)?(left|lt|right|rt|bilateral|bilaterally|both)(?![\w])")
 _SIDE_WORDS = re.compile(r"(?<![\w])(left|lt|right|rt|bilateral|bilaterally|both|bilat)(?![\w])")
 _SIDE_AFTER = re.compile(r"\s*,?\s*(?:on\s+the\s+)?(left|right|bilaterally|bilateral)\b")
 # "back" names the low back except in phrases such as "back to work", "came back", "back of".
@@ -113,6 +114,18 @@ def _side_of(text: str, start: int, end: int, last_word: str) -> str | None:
     return None
 
 
+def side_near(text: str, start: int, end: int) -> str | None:
+    """The side written right by a word at [start, end): just after it ("positive on the left",
+    "positive bilaterally") or just before it ("left positive"); None when none is."""
+    after = _SIDE_RIGHT_AFTER.match(text, end)
+    if after:
+        return _SIDES[after.group(1)]
+    before = list(_SIDE_WORDS.finditer(text, max(0, start - 16), start))
+    if before and _words_between(text, before[-1].end(), start) == 0:
+        return _SIDES[before[-1].group(1)]
+    return None
+
+
 def phrase_region(text: str) -> tuple[list[str], str | None]:
     """The body parts and side a short phrase names ("right knee medial meniscus tear", "12 sessions
     of physical therapy for the lumbar spine"): every place in it, and its side when one side, or
@@ -169,6 +182,13 @@ def region(places: list[Place], text: str, start: int, end: int, clause: tuple[i
                     for m in _SIDE_WORDS.finditer(text, *span)}
     if not sides:
         sides = clause_sides
+    if not sides and parts:
+        # "left shoulder labral tear, possible rotator cuff tear": the clause gave the same part
+        # one side before the mention, and no other part a side (a side after it may be the
+        # other side's, compared: "more translation than the uninjured left ankle")
+        same = {p.side for p in local if p.side and p.part in parts and p.end <= start}
+        if len(same) == 1 and not any(p.side and p.part not in parts for p in local):
+            sides = same
     elif {"left", "right"} <= clause_sides and not {"left", "right"} <= sides:
         return parts, None        # the clause names both sides ("lifting the left leg ... down the right"): unsure
     side = None

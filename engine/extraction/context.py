@@ -438,7 +438,18 @@ def sign_result(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> str 
     result stands near it ("SLR to 90 degrees without leg pain", "negative for reproduction of
     leg pain") or its positive result word is negated; "positive" for a positive result near it
     ("Spurling's test is positive on the left", "foraminal compression reproduced his arm
-    pain"); None when the clause names the test without its result."""
+    pain"); None when the clause names the test without its result. The nearest result is the
+    test's: "positive straight leg raise on the left at 45 degrees and negative on the right" is
+    positive (the negative is the other side's)."""
+    found = sign_results(sent, start, end, vocab)
+    return min(found)[2] if found else None
+
+
+def sign_results(sent: Sentence, start: int, end: int, vocab: Vocabulary,
+                 others: list[tuple[int, int]] = ()) -> list[tuple[int, int, str, int, int]]:
+    """Every result near the named test at [start, end), as (distance in words, 0 for a negative
+    result word or 1 for a positive one, "negative" | "positive", its span), leaving out results
+    that lie beyond another named test (`others`: "SLR was negative and Spurling's was positive")."""
     ctx = _context(sent, vocab)
     cs, ce = ctx.clauses[_clause_of(ctx, start)]
     text = ctx.text
@@ -453,24 +464,26 @@ def sign_result(sent: Sentence, start: int, end: int, vocab: Vocabulary) -> str 
             return word_count(text[end:a])
         return None
 
-    # the nearest result is the test's: "positive straight leg raise on the left at 45 degrees
-    # and negative on the right" is positive (the negative is the other side's)
+    def beyond_another(a: int, b: int) -> bool:
+        return any((end <= o_start and o_end <= a) or (b <= o_start and o_end <= start) for o_start, o_end in others)
+
     found = []
     for m in vocab.context.sign_negative_results.finditer(text[cs:ce]):
-        d = distance(cs + m.start(), cs + m.end())
-        if d is not None:
-            found.append((d, 0, "negative"))
+        a, b = cs + m.start(), cs + m.end()
+        d = distance(a, b)
+        if d is not None and not beyond_another(a, b):
+            found.append((d, 0, "negative", a, b))
     for m in vocab.context.sign_results.finditer(text[cs:ce]):
         a, b = cs + m.start(), cs + m.end()
         d = distance(a, b)
-        if d is not None:
+        if d is not None and not beyond_another(a, b):
             own = frozenset(WORD_RE.findall(text[a:b]))
             assertion = assert_mention(sent, a, b, vocab, literals=own)
             # "not positive", "no reproduction of": a negation before the result word; a "negative"
             # after it is another result, weighed by its own distance
             negated = assertion.kind in ("negated", "resolved") and assertion.cue is not None and assertion.cue[0] < a
-            found.append((d, 1, "negative" if negated else "positive"))
-    return min(found)[2] if found else None
+            found.append((d, 1, "negative" if negated else "positive", a, b))
+    return found
 
 
 def in_present(sent: Sentence, offset: int, vocab: Vocabulary) -> bool:

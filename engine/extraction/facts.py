@@ -39,7 +39,7 @@ from .patient import read_injury, read_letter_dates, read_patient
 from .responses import read_injection_relief, read_responses
 from .sentences import Seg, Segment, prepare_segments
 from .treatments import read_treatments
-from .vocabulary import default_vocabulary, load_vocabulary
+from .vocabulary import default_vocabulary, drug_lexicon, load_vocabulary
 
 __all__ = ["extract_facts", "extract_item_facts", "load_vocabulary", "Segment"]
 
@@ -135,6 +135,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
 _GI_RISK_CLASSES = frozenset({"corticosteroid", "anticoagulant"})
 _GI_RISK_GENERICS = frozenset({"aspirin"})
 _BLEEDING_CLASSES = frozenset({"anticoagulant"})
+_LOCAL_ROUTES = frozenset({"inhaled", "nasal", "topical", "transdermal"})
 
 
 def _derived(patient: dict | None, medications: list[dict], planned: list[dict], found: Findings) -> None:
@@ -145,9 +146,13 @@ def _derived(patient: dict | None, medications: list[dict], planned: list[dict],
     age = (patient or {}).get("age")
     if age and age["value"] > 65:
         found.add("gi_risk_factor", RANK["present"], "present", age["evidence"], [], None)
+    lexicon = drug_lexicon()
     for med in medications:
         if med.get("status") == "past":
             continue
+        drug = lexicon.drugs.get(med.get("generic")) if lexicon is not None else None
+        if drug is not None and drug.route in _LOCAL_ROUTES:
+            continue                      # an inhaled, nasal or topical steroid is not systemic use
         if med.get("drug_class") in _GI_RISK_CLASSES or med.get("generic") in _GI_RISK_GENERICS:
             found.add("gi_risk_factor", RANK["present"], "present", med["evidence"], [], None)
         if med.get("drug_class") in _BLEEDING_CLASSES:

@@ -31,8 +31,8 @@ import re
 
 from dataclasses import dataclass, field
 
-from .anatomy import default_anatomy, region
-from .context import assert_mention, clause_span, crosses_clauses, exam_context, in_present, sign_result
+from .anatomy import default_anatomy, region, side_near
+from .context import assert_mention, clause_span, crosses_clauses, exam_context, in_present, sign_results
 from .phrases import DRUG_MARK
 from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words
 from .vocabulary import Vocabulary, drug_lexicon
@@ -193,17 +193,12 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                 if cp.kind == "symptom_phrase" and status == "present" and not exam_context(sent, vocab):
                     out.aside(cp.concept, "reported", evidence)
                     continue
-                if cp.kind == "sign_phrase" and status == "present":
-                    result = sign_result(sent, m.start(), m.end(), vocab)
-                    if result is None:
+                positive_side = None
+                if cp.kind == "sign_phrase" and (status == "present" or assertion.kind == "negated"):
+                    results = sign_results(sent, m.start(), m.end(), vocab, _named_tests(sent, clean, vocab))
+                    if status == "present" and not results:
                         continue              # a test named without its result states nothing
-                    if result == "negative":
-                        status = "absent"
-                elif cp.kind == "sign_phrase" and status == "absent" and assertion.kind == "negated" and \
-                        sign_result(sent, m.start(), m.end(), vocab) == "positive":
-                    # "a positive straight leg raise on the left and negative on the right": the
-                    # nearest result is the test's; the negative is the other side's
-                    status = "present"
+                    status, positive_side = _test_result(clean, m.start(), m.end(), results, status)
                 if cp.kind == "suspicion_phrase" and status == "present" and \
                         not assertion.governing & {"suspected", "planned"}:
                     continue                  # a lesion named outright is not a suspicion
@@ -232,4 +227,32 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                 else:
                     cs, ce = clause_span(sent, m.start(), vocab)
                     parts, side = region(_places(sent, clean), clean, m.start(), m.end(), (cs, ce))
+                    side = positive_side or side
                 out.add(cp.concept, RANK[rank_key], status, evidence, parts, side)
+
+
+def _named_tests(sent: Sentence, clean: str, vocab: Vocabulary) -> list[tuple[int, int]]:
+    """The spans of every named test in the sentence (any concept's `sign_phrases`), found once."""
+    if sent.tests is None:
+        sent.tests = sorted({(m.start(), m.end()) for cp in vocab.phrases if cp.kind == "sign_phrase"
+                             for m in cp.gate.regex.finditer(clean)})
+    return sent.tests
+
+
+def _test_result(clean: str, start: int, end: int, results: list, status: str) -> tuple[str, str | None]:
+    """The status a named test at [start, end) states, from the results near it, and the side of a
+    positive result: the nearest result is the test's ("positive straight leg raise on the left
+    and negative on the right"); a negative one still yields to a positive result of the other
+    side ("negative on the right and positive on the left": a negative test does not undo a
+    positive one)."""
+    if not results:
+        return status, None
+    nearest = min(results)
+    if nearest[2] == "positive":
+        return "present", side_near(clean, nearest[3], nearest[4]) or side_near(clean, start, end)
+    negative_side = side_near(clean, nearest[3], nearest[4])
+    for result in sorted(r for r in results if r[2] == "positive"):
+        side = side_near(clean, result[3], result[4])
+        if side and negative_side and side != negative_side:
+            return "present", side
+    return "absent", None

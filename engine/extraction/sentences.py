@@ -58,6 +58,7 @@ class Sentence:
     cues: object | None = None       # the sentence's context (clauses and triggers), context.py
     places: list | None = None       # body parts named in `clean`, anatomy.py
     drugs: str | None = None         # `clean` with drug names masked, findings.drug_masked
+    tests: list | None = None        # spans of the named tests in `clean`, findings._named_tests
 
 
 @dataclass
