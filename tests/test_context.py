@@ -326,3 +326,10 @@ def test_still_read_after_the_narrowing(sentence, concept):
 ])
 def test_no_finding_from_a_site_a_class_comparison_a_reference_or_an_inhaled_steroid(sentence, section):
     assert _findings(sentence, section=section) == {}
+
+
+def test_a_negated_verb_of_effect_leaves_its_object_standing():
+    found = _findings("Gabapentin did not help her neuropathic pain.")
+    assert found["neuropathic_pain"] == "present"
+    assert found["neuropathic_first_line_failed"] == "present"
+    assert _findings("He has no radicular symptoms.") == {"radicular_symptoms": "absent"}

@@ -236,6 +236,11 @@ _HAS_RECORD = re.compile(r"\s*(?:have|has|had)?\s*(?:any\s+|objective\s+|clear\s
 # "was not identified": a result in an examination context; "Neuro:", "Objective:" label a sentence
 _NOT_FOUND = re.compile(r"(?:was|were|is|are)\s+not\s+(?:identified|noted|found|seen|detected|present|appreciated)\b")
 _LABEL = re.compile(r"\s*[a-z][a-z /-]{1,24}:")
+# a verb of effect a negation governs in place of its object
+_EFFECT_VERB = re.compile(r"\b(?:help|helped|helps|relieve|relieved|relieves|improve|improved|improves|control|controlled|"
+                          r"controls|reduce|reduced|reduces|resolve|resolved|resolves|alleviate|alleviated|ease|eased|"
+                          r"touch|touched|change|changed|affect|affected|eliminate|eliminated|decrease|decreased|lessen|"
+                          r"lessened|cure|cured|benefit|benefited|benefitted)\b")
 # a predicate, then a coordinated clause with its own subject: "flexion has gone from 110 to 165 and
 # his night pain has largely abated"
 _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|does|did)\b.*\band (?:his|her|their|the|its|this|that|my)\b")
@@ -317,6 +322,10 @@ def _governs(ctx: _Context, cue: _Cue, start: int, end: int, cs: int, ce: int, l
             return False
     if cue.end <= start and cue.start >= cs and cue.direction in ("forward", "both"):
         between = text[cue.end:start]
+        if cue.cls == "negated" and _EFFECT_VERB.search(between):
+            # "Gabapentin did not help her neuropathic pain": the negation is the help's; the
+            # pain it names is still there
+            return False
         if cue.cls == "lacking" and between.lstrip().startswith("that "):
             # "the documentation does not reveal that the condition is due to tendinosis": the whole
             # proposition is what the record lacks, its "due to" included
