@@ -149,24 +149,26 @@ def engine_reasons(determination: dict) -> list[Reason]:
     return out
 
 
-def _item_facts(text: str) -> dict:
+def _item_facts(text: str, concepts, durations: bool) -> dict:
     try:
         from ..extraction.facts import extract_item_facts
     except ImportError:  # pragma: no cover - the extractor is part of the package
         return {}
     try:
-        return extract_item_facts(text, [("rationale", 0, len(text))]) or {}
+        return extract_item_facts(text, [("rationale", 0, len(text))], concepts=concepts, medications=durations) or {}
     except Exception:  # a rationale the extractor chokes on gives no statement, not a failed audit
         return {}
 
 
-def reviewer_statements(rationale: str | None) -> Statements:
-    """Findings, durations and sentences of a reviewer's rationale."""
+def reviewer_statements(rationale: str | None, *, concepts=None, durations: bool = True) -> Statements:
+    """Findings, durations and sentences of a reviewer's rationale. `concepts` (None: all) and
+    `durations` say what the matching will look up: the rationale is read for those only
+    (what is read is the same as in a full reading)."""
     text = " ".join((rationale or "").split())
     statements = Statements(text)
     if not text:
         return statements
-    facts = _item_facts(text)
+    facts = _item_facts(text, concepts, durations)
     statements.findings = dict(facts.get("findings") or {})
     for med in facts.get("medications") or []:
         duration = med.get("duration_weeks")
@@ -234,6 +236,21 @@ def _match_fact(reason: Reason, fact: dict, statements: Statements, generic: str
     return None
 
 
+def _needed(reasons: list[Reason], generic: str | None) -> tuple[frozenset[str], bool]:
+    """What matching `reasons` looks up in the rationale: the finding concepts their facts
+    name, and whether the requested drug's duration of use (see `_match_fact`)."""
+    concepts = set()
+    durations = False
+    for reason in reasons:
+        for fact in reason.facts:
+            path = fact.get("path", "")
+            if path.startswith("findings."):
+                concepts.add(path.split(".", 1)[1])
+            elif path == "request.prior_use_weeks" or path.startswith("medications"):
+                durations = durations or bool(generic)
+    return frozenset(concepts), durations
+
+
 def match_reasons(determination: dict, rationale: str | None, generic: str | None = None,
                   statements: Statements | None = None) -> tuple[list[Reason], list[Match]]:
     """The engine's reasons and those that match the reviewer's rationale (at most one match
@@ -241,7 +258,9 @@ def match_reasons(determination: dict, rationale: str | None, generic: str | Non
     reasons = engine_reasons(determination)
     if not reasons or not (rationale or "").strip():
         return reasons, []
-    statements = statements or reviewer_statements(rationale)
+    if statements is None:
+        concepts, durations = _needed(reasons, generic)
+        statements = reviewer_statements(rationale, concepts=concepts, durations=durations)
     matches: list[Match] = []
     for reason in reasons:
         found = None

@@ -54,17 +54,28 @@ class _Mention:
 
 @dataclass
 class Findings:
-    """What a reading collected: fact mentions per concept, and statements set aside."""
+    """What a reading collected: fact mentions per concept, and statements set aside.
+    `wanted`: the concepts to collect (None: every one); the statements of the others are
+    dropped, and the readers skip what can only state them."""
 
     mentions: dict[str, list[_Mention]] = field(default_factory=dict)
     set_aside: list[dict] = field(default_factory=list)
     _seen: set = field(default_factory=set)
+    wanted: frozenset[str] | None = None
+
+    def wants(self, concepts) -> bool:
+        """Whether any of `concepts` is collected."""
+        return self.wanted is None or not self.wanted.isdisjoint(concepts)
 
     def add(self, concept: str, rank: int, status: str, evidence: dict, parts: list[str], side: str | None) -> None:
+        if self.wanted is not None and concept not in self.wanted:
+            return
         found = self.mentions.setdefault(concept, [])
         found.append(_Mention(rank, status, evidence, parts, side, len(found)))
 
     def aside(self, concept: str, kind: str, evidence: dict) -> None:
+        if self.wanted is not None and concept not in self.wanted:
+            return
         key = (concept, kind, evidence["start"])
         if key not in self._seen:
             self._seen.add(key)
@@ -138,7 +149,10 @@ def _places(sent: Sentence, text: str):
 
 
 def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None:
-    """Read every finding mention of the segment into `out`."""
+    """Read every finding mention of the segment into `out` (of the concepts it wants)."""
+    wanted = out.wanted
+    if wanted is not None and wanted.isdisjoint(vocab.phrase_concepts):
+        return
     phrase_index = vocab.phrase_index
     prefixes = phrase_index.prefixes_in(seg.low)     # a sentence holds no prefix its segment lacks
     ref_year = seg.ref_year
@@ -147,6 +161,8 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
             continue
         words = sentence_words(sent)
         candidates = phrase_index.candidates(words, sent.text, prefixes)
+        if wanted is not None:
+            candidates = [idx for idx in candidates if vocab.phrases[idx].concept in wanted]
         if not candidates:
             continue
         kind = sentence_kind(seg, index, vocab)

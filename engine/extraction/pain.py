@@ -197,6 +197,10 @@ def pain_pairs(seg: Seg, vocab: Vocabulary) -> list[tuple[int, float, float]]:
     return out
 
 
+# the findings `read_pain_response` states
+RESPONSE_CONCEPTS = frozenset({"pain_relief", "pain_reduced_30_percent"})
+
+
 def read_pain_response(seg: Seg, text: str, vocab: Vocabulary, found) -> None:
     """Findings computed from a sentence's pain with and without a treatment: `pain_relief`
     (present when the pain is lower with it, absent when it is not) and `pain_reduced_30_percent`

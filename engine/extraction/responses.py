@@ -53,6 +53,12 @@ _NEUROPATHIC_FIRST_LINE = frozenset({"antidepressant", "anticonvulsant"})
 _REHABILITATION = frozenset({"physical_therapy", "occupational_therapy", "aquatic_therapy"})
 _DEVICES = ("tens", "h wave", "h-wave", "hwave", "interferential", "stimulat", "neuromuscular")
 _HOME_EXERCISE = ("home exercise", "home program", "home stretching", "exercise program", "home routine", "hep")
+# The findings `read_responses` and `read_injection_relief` state (facts.extract_item_facts skips
+# a reader none of whose findings it wants).
+CONCEPTS = frozenset({"conservative_care_failed", "home_exercise_failed", "first_line_failed",
+                      "neuropathic_first_line_failed", "rehabilitation_ongoing", "device_trial_successful",
+                      "tens_failed", "injection_sustained_relief"})
+RELIEF_CONCEPTS = frozenset({"neurotomy_sustained_relief", "diagnostic_block_positive", "injection_sustained_relief"})
 # "progress notes", "improvement reports": a kind of document, not a response; and "physical
 # therapy (progress) notes" are the course's documents, not the course
 _DOCUMENT = re.compile(r"\s*(?:notes?|reports?|summar(?:y|ies))\b")

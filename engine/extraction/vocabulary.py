@@ -108,6 +108,7 @@ class Vocabulary:
     suspicion: frozenset[str]                      # concepts a suspicion states (fracture_suspected)
     systemic: frozenset[str]                       # concepts about the whole patient: no body part
     phrases: list[_ConceptPhrase]
+    phrase_concepts: frozenset[str]                # the concepts that have phrases
     phrase_index: TriggerIndex                    # which phrases a sentence's words allow
     phrase_order: list[int]                        # phrase index -> its place: absent phrases first
     context: ContextVocabulary
@@ -229,6 +230,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         needs_sign=frozenset(flags["needs_sign"]), current=frozenset(flags["current"]),
         plans=frozenset(flags["plans"]), suspicion=frozenset(flags["suspicion"]),
         systemic=frozenset(flags["systemic"]), phrases=phrases,
+        phrase_concepts=frozenset(cp.concept for cp in phrases),
         phrase_index=TriggerIndex([cp.phrase.triggers for cp in phrases]),
         phrase_order=[(cp.kind != "absent_phrase") * len(phrases) + i for i, cp in enumerate(phrases)],
         context=context,

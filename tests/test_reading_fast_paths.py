@@ -1,0 +1,144 @@
+"""Randomized equivalence of the reader's fast paths with the plain reading: what a fast path
+gives must be what the plain path gives, byte for byte.
+
+- A reading for some finding concepts only (`extract_item_facts(..., concepts=...)`, what the
+  audit's reason matching asks for) gives, for those concepts, the findings and set-aside
+  statements of the full reading, and nothing else; the readers it skips can state none of
+  them.
+- Reason matching that reads only what its reasons look up matches as it does with the full
+  reading of the rationale.
+
+Texts: the contrast sets (tests/contrast), the seed letters' rationales, and the development
+letters' rationales when the corpus is there.
+"""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from engine import case_from_dict, load_rules
+from engine.audit.reasons import match_reasons, reviewer_statements
+from engine.evaluator import decide_case, render
+from engine.extraction import extract_case
+from engine.extraction.facts import extract_item_facts
+from engine.extraction.vocabulary import default_vocabulary
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_LETTERS = sorted((ROOT / "examples" / "letters").glob("*.txt"))
+CANDIDATES = [ROOT.parent / "shared" / "corpus" / "dev-letters", Path("/work/shared/corpus/dev-letters")]
+DEV = next((p for p in CANDIDATES if p.is_dir()), CANDIDATES[0])
+DEV_LETTERS = sorted(DEV.glob("*.pdf")) if DEV.is_dir() else []
+
+
+def _contrast_texts() -> list[str]:
+    texts = []
+    for file in sorted((ROOT / "tests" / "contrast").glob("*.jsonl")):
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    return texts
+
+
+def _rationales(paths) -> list[str]:
+    out = []
+    for path in paths:
+        for item in extract_case(path)["reviewer"]["items"]:
+            text = " ".join((item.get("rationale") or "").split())
+            if text:
+                out.append(text)
+    return out
+
+
+def _read(text: str, **options) -> dict:
+    return extract_item_facts(text, [("rationale", 0, len(text))], **options)
+
+
+def _restricted(full: dict, concepts: frozenset[str]) -> dict:
+    """What a reading for `concepts` must give: the full reading's findings and set-aside
+    statements of those concepts."""
+    out = {}
+    findings = {c: f for c, f in (full.get("findings") or {}).items() if c in concepts}
+    if findings:
+        out["findings"] = findings
+    aside = [a for a in full.get("set_aside") or [] if a["concept"] in concepts]
+    if aside:
+        out["set_aside"] = aside
+    return out
+
+
+def _check_concept_readings(texts: list[str], seed: int) -> int:
+    rng = random.Random(seed)
+    every = sorted(default_vocabulary().concepts)
+    checked = 0
+    for text in texts:
+        full = _read(text)
+        stated = sorted(set(full.get("findings") or {}) | {a["concept"] for a in full.get("set_aside") or []})
+        # each concept the text states alone (a skipped reader that could state it would show),
+        # and random sets of stated and unstated ones
+        choices = [frozenset({c}) for c in stated]
+        for _ in range(2):
+            size = rng.randint(0, 6)
+            choices.append(frozenset(rng.sample(stated, min(len(stated), size)) + rng.sample(every, size)))
+        for concepts in choices:
+            with_drugs = rng.random() < 0.5
+            got = _read(text, concepts=concepts, medications=with_drugs)
+            expected = _restricted(full, concepts)
+            if with_drugs:
+                for key in ("medications", "first_use", "requested_drug_weeks"):
+                    if key in full:
+                        expected[key] = full[key]
+            assert got == expected, (text, sorted(concepts))
+            checked += 1
+    return checked
+
+
+def test_reading_some_concepts_equals_the_full_reading_on_the_contrast_sets():
+    assert _check_concept_readings(_contrast_texts(), seed=16) > 2000
+
+
+def test_reading_some_concepts_equals_the_full_reading_on_seed_rationales():
+    texts = _rationales(SEED_LETTERS)
+    assert len(texts) >= 5
+    assert _check_concept_readings(texts, seed=17) > 20
+
+
+@pytest.mark.skipif(not DEV_LETTERS, reason=f"dev corpus not found (looked in {', '.join(map(str, CANDIDATES))})")
+def test_reading_some_concepts_equals_the_full_reading_on_dev_rationales():
+    assert _check_concept_readings(_rationales(DEV_LETTERS), seed=18) > 500
+
+
+def test_nothing_wanted_reads_nothing():
+    text = "There is no documentation of functional improvement on Norco for over 6 months."
+    assert _read(text, concepts=(), medications=False) == {}
+    assert _read(text, concepts=("functional_improvement",), medications=False) == \
+        _restricted(_read(text), frozenset({"functional_improvement"}))
+
+
+def _reason_matching_is_unchanged(paths) -> int:
+    rules = load_rules()
+    checked = 0
+    for path in paths:
+        data = extract_case(path)
+        requests = {r["id"]: r for r in data["requests"]}
+        reviewer = {x["request_id"]: x for x in data["reviewer"]["items"]}
+        for decided in decide_case(rules, case_from_dict(data)).requests:
+            determination = render(decided)
+            rationale = (reviewer.get(decided.request_id) or {}).get("rationale")
+            generic = ((requests[decided.request_id].get("drug") or {}).get("generic"))
+            fast = match_reasons(determination, rationale, generic)
+            plain = match_reasons(determination, rationale, generic, statements=reviewer_statements(rationale))
+            assert fast == plain, (path.name, decided.request_id)
+            checked += bool(fast[0])
+    return checked
+
+
+def test_reason_matching_reads_what_it_needs_and_matches_the_same_on_seed_letters():
+    assert _reason_matching_is_unchanged(SEED_LETTERS) >= 3
+
+
+@pytest.mark.skipif(not DEV_LETTERS, reason=f"dev corpus not found (looked in {', '.join(map(str, CANDIDATES))})")
+def test_reason_matching_reads_what_it_needs_and_matches_the_same_on_dev_letters():
+    assert _reason_matching_is_unchanged(DEV_LETTERS) >= 100
