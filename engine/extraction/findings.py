@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from .anatomy import default_anatomy, region
 from .context import assert_mention, clause_span, crosses_clauses, exam_context, in_present, sign_result
 from .phrases import DRUG_MARK
-from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words
-from .vocabulary import Vocabulary, drug_lexicon
+from .sentences import Seg, Sentence, clean_text, sentence_drugs, sentence_evidence, sentence_index, sentence_kind, \
+    sentence_words
+from .vocabulary import Vocabulary
 
 RANK = {"absent": 4, "not_documented": 3, "present": 2, "absent_phrase": 1}
 # a test not done gives no result ("Spurling's test was not performed")
@@ -129,15 +130,13 @@ def _holds_all(required: tuple[tuple[frozenset[str], tuple[str, ...]], ...], wor
     return True
 
 
-def drug_masked(sent: Sentence, clean: str) -> str:
+def drug_masked(sent: Sentence, vocab: Vocabulary) -> str:
     """The clean text with every drug name the lexicon finds masked by DRUG_MARK (cached): what
     phrases holding `<drug>` are matched against."""
     if sent.drugs is None:
-        masked = clean
-        lexicon = drug_lexicon()
-        if lexicon is not None:
-            for mention in lexicon.find(clean):
-                masked = masked[:mention.start] + DRUG_MARK * (mention.end - mention.start) + masked[mention.end:]
+        masked = clean_text(sent, vocab)
+        for mention in sentence_drugs(sent, vocab):
+            masked = masked[:mention.start] + DRUG_MARK * (mention.end - mention.start) + masked[mention.end:]
         sent.drugs = masked
     return sent.drugs
 
@@ -153,6 +152,7 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
     wanted = out.wanted
     if wanted is not None and wanted.isdisjoint(vocab.phrase_concepts):
         return
+    phrases = vocab.phrases
     phrase_index = vocab.phrase_index
     prefixes = phrase_index.prefixes_in(seg.low)     # a sentence holds no prefix its segment lacks
     ref_year = seg.ref_year
@@ -162,7 +162,7 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
         words = sentence_words(sent)
         candidates = phrase_index.candidates(words, sent.text, prefixes)
         if wanted is not None:
-            candidates = [idx for idx in candidates if vocab.phrases[idx].concept in wanted]
+            candidates = [idx for idx in candidates if phrases[idx].concept in wanted]
         if not candidates:
             continue
         kind = sentence_kind(seg, index, vocab)
@@ -175,14 +175,14 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
             found_anchor = vocab.patient_anchor.search(clean, words=words, index=positions)
             anchor = found_anchor.start() if found_anchor else None
         shadows: dict[str, list[tuple[int, int]]] = {}
-        # absent phrases first: "inadequate pain relief" is not a mention of pain relief; then in
-        # the vocabulary's order, whatever order the sentence's words came in (that order follows
-        # string hashing, which differs from one process to the next)
-        for idx in sorted(candidates, key=vocab.phrase_order.__getitem__):
-            cp = vocab.phrases[idx]
-            if not _holds_all(cp.required, words, sent.text):
+        # in the vocabulary's order (absent phrases first: "inadequate pain relief" is not a
+        # mention of pain relief), whatever order the sentence's words came in (that order
+        # follows string hashing, which differs from one process to the next)
+        for idx in candidates:
+            cp = phrases[idx]
+            if cp.also_required and not _holds_all(cp.also_required, words, sent.text):
                 continue
-            matches = (cp.gate.regex.finditer(drug_masked(sent, clean)) if cp.phrase.drug_groups
+            matches = (cp.gate.regex.finditer(drug_masked(sent, vocab)) if cp.phrase.drug_groups
                        else cp.gate.finditer(clean, words=words, index=positions))
             for m in matches:
                 if cp.kind == "absent_phrase":

@@ -196,7 +196,7 @@ class TriggerIndex:
 
     def __init__(self, triggers: list[frozenset[str] | None]):
         by_word: dict[str, list[int]] = {}
-        self.by_prefix: list[tuple[str, int]] = []     # (prefix, index) for `word*` triggers
+        by_prefix: dict[str, list[int]] = {}           # `word*` triggers: prefix -> indexes
         self.always: list[int] = []                    # no usable trigger: always a candidate
         for index, words in enumerate(triggers):
             if words is None:
@@ -204,25 +204,27 @@ class TriggerIndex:
                 continue
             for word in sorted(words):
                 if word.endswith("*"):
-                    self.by_prefix.append((word[:-1], index))
+                    by_prefix.setdefault(word[:-1], []).append(index)
                 else:
                     by_word.setdefault(word, []).append(index)
         self.by_word = by_word
         self.words = frozenset(by_word)
+        # each prefix is looked for once, however many phrases share it
+        self.by_prefix: list[tuple[str, list[int]]] = sorted(by_prefix.items())
 
-    def prefixes_in(self, text: str) -> list[tuple[str, int]]:
-        """The prefix triggers found in `text`."""
-        return [(prefix, index) for prefix, index in self.by_prefix if prefix in text]
+    def prefixes_in(self, text: str) -> list[tuple[str, list[int]]]:
+        """The prefix triggers found in `text`, each with the indexes it allows."""
+        return [entry for entry in self.by_prefix if entry[0] in text]
 
-    def candidates(self, words: set[str], text: str, prefixes: list[tuple[str, int]] | None = None) -> list[int]:
+    def candidates(self, words: set[str], text: str, prefixes: list[tuple[str, list[int]]] | None = None) -> list[int]:
         """`prefixes`: the prefix triggers to look for (default: all), e.g. those of the segment."""
         found: set[int] = set(self.always)
         by_word = self.by_word
         for word in self.words.intersection(words):
             found.update(by_word[word])
-        for prefix, index in (self.by_prefix if prefixes is None else prefixes):
+        for prefix, indexes in (self.by_prefix if prefixes is None else prefixes):
             if prefix in text:
-                found.add(index)
+                found.update(indexes)
         return sorted(found)
 
 

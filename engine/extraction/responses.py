@@ -37,8 +37,8 @@ from .context import Assertion, assert_mention, clause_span
 from .phrases import WORD_RE
 from .findings import RANK, Findings
 from .pain import pain_pairs
-from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words, \
-    span_evidence, word_count
+from .sentences import Seg, Sentence, clean_text, sentence_drugs, sentence_evidence, sentence_index, sentence_kind, \
+    sentence_words, span_evidence, word_count
 from .dates import NUMBER_WORDS as _WORD_NUMBERS
 from .treatments import treatment_count
 from .vocabulary import Vocabulary, drug_lexicon
@@ -84,10 +84,8 @@ def _courses(sent: Sentence, clean: str, vocab: Vocabulary) -> list[_Course]:
         if kind in ("drug", "surgery", "imaging", "electrodiagnostic", "consultation"):
             continue
         found.append(_Course(m.start(), m.end(), kind, None, clean[m.start():m.end()]))
-    lexicon = drug_lexicon()
-    if lexicon is not None:
-        for mention in lexicon.find(clean):
-            found.append(_Course(mention.start, mention.end, "drug", mention.drug.drug_class, clean[mention.start:mention.end]))
+    for mention in sentence_drugs(sent, vocab):
+        found.append(_Course(mention.start, mention.end, "drug", mention.drug.drug_class, clean[mention.start:mention.end]))
     taken = [(c.start, c.end) for c in found]
     for m in vocab.class_words.finditer(clean, words=words, index=index):
         if not any(a < m.end() and m.start() < b for a, b in taken):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .phrases import WORD_RE, tokens
 from .gates import Positions
-from .vocabulary import Vocabulary
+from .vocabulary import Vocabulary, drug_lexicon
 
 
 Segment = tuple[str, int, int]
@@ -58,6 +58,7 @@ class Sentence:
     cues: object | None = None       # the sentence's context (clauses and triggers), context.py
     places: list | None = None       # body parts named in `clean`, anatomy.py
     drugs: str | None = None         # `clean` with drug names masked, findings.drug_masked
+    drug_mentions: list | None = None  # the drug names the lexicon finds in `clean`
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Seg:
     low: str                    # lower-cased, same length
     sentences: list[Sentence] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
+    pain_pairs: list | None = None   # pain with and without a treatment, per sentence (pain.pain_pairs)
     ref_year: int | None = None  # the year of the letter's "now" (a remote past is read against it)
 
 
@@ -209,6 +211,14 @@ def clean_text(sent: Sentence, vocab: Vocabulary) -> str:
             text = _QUOTE_MARK.sub(" ", text)
         sent.clean = text
     return sent.clean
+
+
+def sentence_drugs(sent: Sentence, vocab: Vocabulary) -> list:
+    """The drug names (lexicon `DrugMention`s) in the sentence's clean text (cached)."""
+    if sent.drug_mentions is None:
+        lexicon = drug_lexicon()
+        sent.drug_mentions = lexicon.find(clean_text(sent, vocab)) if lexicon is not None else []
+    return sent.drug_mentions
 
 
 def sentence_words(sent: Sentence) -> set[str]:
