@@ -142,3 +142,81 @@ def test_reason_matching_reads_what_it_needs_and_matches_the_same_on_seed_letter
 @pytest.mark.skipif(not DEV_LETTERS, reason=f"dev corpus not found (looked in {', '.join(map(str, CANDIDATES))})")
 def test_reason_matching_reads_what_it_needs_and_matches_the_same_on_dev_letters():
     assert _reason_matching_is_unchanged(DEV_LETTERS) >= 100
+
+
+# --------------------------------------------------------------------------- the phrase index
+
+def _holds_every_required_set(phrase, words: set[str], text: str) -> bool:
+    """The plain test: a word of every required set in `words` (`w*`: `w` somewhere in `text`)."""
+    for options in phrase.required:
+        if options.isdisjoint(words) and not any(o.endswith("*") and o[:-1] in text for o in options):
+            return False
+    return True
+
+
+def _sentences_to_index() -> list[str]:
+    from engine.extraction.sentences import split_sentences
+    out = []
+    for path in SEED_LETTERS:
+        low = path.read_text(encoding="utf-8").lower()
+        out.extend(low[s:e] for s, e in split_sentences(low))
+    out.extend(text.lower() for text in _contrast_texts())
+    return out
+
+
+def test_the_phrase_index_gives_the_phrases_whose_required_sets_all_hold():
+    from engine.extraction.phrases import tokens
+    vocab = default_vocabulary()
+    index, phrases = vocab.phrase_index, [cp.phrase for cp in vocab.phrases]
+    rng = random.Random(19)
+    concepts = sorted(vocab.concept_phrases)
+    checked = 0
+    for text in _sentences_to_index():
+        words = tokens(text)
+        plain = [i for i, ph in enumerate(phrases) if _holds_every_required_set(ph, words, text)]
+        assert index.candidates(words, text) == plain, text
+        assert index.candidates(words, text, index.prefixes_in(text)) == plain, text
+        # some concepts only
+        wanted = rng.sample(concepts, rng.randint(1, 5))
+        within = 0
+        for concept in wanted:
+            within |= vocab.concept_phrases[concept]
+        assert index.candidates(words, text, None, within) == \
+            [i for i in plain if vocab.phrases[i].concept in wanted], text
+        checked += len(plain)
+    assert checked > 1000
+
+
+def test_the_phrase_index_on_random_word_sets():
+    # words drawn from the phrases' own required sets, so that most phrases are near holding
+    vocab = default_vocabulary()
+    index, phrases = vocab.phrase_index, [cp.phrase for cp in vocab.phrases]
+    pool = sorted({w.rstrip("*") for ph in phrases for options in ph.required for w in options})
+    rng = random.Random(20)
+    held = 0
+    for _ in range(3000):
+        words = set(rng.sample(pool, rng.randint(1, 25)))
+        text = " ".join(sorted(words) + [rng.choice(pool) + "s" for _ in range(3)])
+        plain = [i for i, ph in enumerate(phrases) if _holds_every_required_set(ph, words, text)]
+        assert index.candidates(words, text) == plain, sorted(words)
+        held += len(plain)
+    assert held > 100
+
+
+def test_places_found_with_the_joined_pattern_check_are_those_found_without():
+    import copy
+    from engine.extraction.anatomy import default_anatomy
+    anatomy = default_anatomy()
+    assert anatomy.any_pattern is not None
+    plain = copy.copy(anatomy)
+    plain.any_pattern = None          # every pattern run on every text
+    rng = random.Random(21)
+    pieces = ["c5-6", "C5", "l4-l5", "L5-S1", "t12", "s1", "c7/t1", "L3", "the lumbar spine", "left knee", "c 5",
+              "t1-2", "ct scan", "12", "3/5", "left", "right", "and", "at", "with", "no", "l", "s", "-", "/"]
+    texts = _sentences_to_index()
+    texts += [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    found = 0
+    for text in texts:
+        assert anatomy.places(text) == plain.places(text), text
+        found += len(plain.places(text))
+    assert found > 1000

@@ -118,7 +118,20 @@ class Statements:
     text: str
     findings: dict = field(default_factory=dict)      # concept -> {status, evidence}
     durations: dict = field(default_factory=dict)     # generic -> quote of the duration
-    sentences: list = field(default_factory=list)     # (lower-case sentence, original, about the case?)
+    _sentences: list | None = None
+    _found: dict = field(default_factory=dict)        # (pattern, against) -> _in_case_sentences
+
+    @property
+    def sentences(self) -> list:
+        """(lower-case sentence, original, about the case?) for each sentence (split on first use)."""
+        if self._sentences is None:
+            self._sentences = []
+            for m in _SENTENCE.finditer(self.text):
+                sentence = m.group(0).strip()
+                if sentence:
+                    low = sentence.lower()
+                    self._sentences.append((low, sentence, bool(CASE_SENTENCE.search(low))))
+        return self._sentences
 
 
 def engine_reasons(determination: dict) -> list[Reason]:
@@ -176,11 +189,6 @@ def reviewer_statements(rationale: str | None, *, concepts=None, durations: bool
             continue
         quote = (duration.get("evidence") or {}).get("quote") if isinstance(duration, dict) else None
         statements.durations.setdefault(med["generic"], quote or (med.get("evidence") or {}).get("quote") or "")
-    for m in _SENTENCE.finditer(text):
-        sentence = m.group(0).strip()
-        if sentence:
-            low = sentence.lower()
-            statements.sentences.append((low, sentence, bool(CASE_SENTENCE.search(low))))
     return statements
 
 
@@ -208,11 +216,15 @@ def _tag_pattern(tag: str) -> re.Pattern | None:
 
 def _in_case_sentences(statements: Statements, pattern: re.Pattern, against: bool = False) -> str | None:
     """The first sentence with `pattern` that is about this case, or, for the reason of an
-    against rule, one that says the treatment is not recommended (the guideline applied)."""
-    for low, original, about_case in statements.sentences:
-        if pattern.search(low) and (about_case or (against and _NOT_RECOMMENDED.search(low))):
-            return original
-    return None
+    against rule, one that says the treatment is not recommended (the guideline applied).
+    Kept on `statements`: several reasons of an item ask for the same terms."""
+    key = (pattern, against)
+    if key not in statements._found:
+        # the sentence's kind first: most sentences of a rationale recite the guideline
+        statements._found[key] = next(
+            (original for low, original, about_case in statements.sentences
+             if (about_case or (against and _NOT_RECOMMENDED.search(low))) and pattern.search(low)), None)
+    return statements._found[key]
 
 
 def _match_fact(reason: Reason, fact: dict, statements: Statements, generic: str | None) -> Match | None:

@@ -94,7 +94,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
     pain: dict = {}
     found = Findings()
     ref_date = _lazy(lambda: _reference_date(segs))
-    _set_ref_year(segs, ref_date())
+    _set_now(segs, ref_date)
     for seg in segs:
         if seg.name == "summary":
             read_diagnoses(seg, text, vocab, diagnoses)
@@ -159,10 +159,10 @@ def _derived(patient: dict | None, medications: list[dict], planned: list[dict],
             found.add("opioid_started", RANK["present"], "present", med["evidence"], [], None)
 
 
-def _set_ref_year(segs: list[Seg], ref_date: str | None) -> None:
-    year = int(ref_date[:4]) if ref_date else None
+def _set_now(segs: list[Seg], ref_date) -> None:
+    """Each segment's "now": `ref_date`, a callable that finds it when first asked."""
     for seg in segs:
-        seg.ref_year = year
+        seg.now = ref_date
 
 
 def _finish(found: Findings, out: dict) -> None:
@@ -197,7 +197,7 @@ def extract_item_facts(text: str, segments: list[Segment], reference_date: str |
     first_use: list[dict] = []
     med_index: dict[str, int] = {}
     ref_date = (lambda: reference_date) if reference_date else _lazy(lambda: _reference_date(segs))
-    _set_ref_year(segs, ref_date())
+    _set_now(segs, ref_date)
     requested_use = None
     for seg in segs:
         read_findings(seg, text, vocab, found)

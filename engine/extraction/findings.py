@@ -117,19 +117,6 @@ def _finding(m: _Mention) -> dict:
     return finding
 
 
-def _holds_all(required: tuple[tuple[frozenset[str], tuple[str, ...]], ...], words: set[str], text: str) -> bool:
-    """Whether the sentence holds a word of every required set (`w*`: a word starting w);
-    `required` pairs each set with the prefixes of its `w*` entries."""
-    for options, prefixes in required:
-        if options.isdisjoint(words):
-            for prefix in prefixes:
-                if prefix in text:
-                    break
-            else:
-                return False
-    return True
-
-
 def drug_masked(sent: Sentence, vocab: Vocabulary) -> str:
     """The clean text with every drug name the lexicon finds masked by DRUG_MARK (cached): what
     phrases holding `<drug>` are matched against."""
@@ -150,19 +137,21 @@ def _places(sent: Sentence, text: str):
 def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None:
     """Read every finding mention of the segment into `out` (of the concepts it wants)."""
     wanted = out.wanted
-    if wanted is not None and wanted.isdisjoint(vocab.phrase_concepts):
-        return
+    within = -1                                      # every phrase
+    if wanted is not None:
+        within = 0
+        for concept in wanted:
+            within |= vocab.concept_phrases.get(concept, 0)
+        if not within:
+            return
     phrases = vocab.phrases
     phrase_index = vocab.phrase_index
     prefixes = phrase_index.prefixes_in(seg.low)     # a sentence holds no prefix its segment lacks
-    ref_year = seg.ref_year
     for index, sent in enumerate(seg.sentences):
         if not sent.text.strip():
             continue
         words = sentence_words(sent)
-        candidates = phrase_index.candidates(words, sent.text, prefixes)
-        if wanted is not None:
-            candidates = [idx for idx in candidates if phrases[idx].concept in wanted]
+        candidates = phrase_index.candidates(words, sent.text, prefixes, within)
         if not candidates:
             continue
         kind = sentence_kind(seg, index, vocab)
@@ -180,8 +169,6 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
         # follows string hashing, which differs from one process to the next)
         for idx in candidates:
             cp = phrases[idx]
-            if cp.also_required and not _holds_all(cp.also_required, words, sent.text):
-                continue
             matches = (cp.gate.regex.finditer(drug_masked(sent, vocab)) if cp.phrase.drug_groups
                        else cp.gate.finditer(clean, words=words, index=positions))
             for m in matches:
@@ -194,8 +181,9 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                     continue
                 if crosses_clauses(sent, m.start(), m.end(), vocab):
                     continue
-                assertion = assert_mention(sent, m.start(), m.end(), vocab, concept=cp.concept,
-                                           literals=cp.phrase.literals, ref_year=ref_year)
+                # the letter's "now" matters only for a concept about the present (found when first needed)
+                assertion = assert_mention(sent, m.start(), m.end(), vocab, concept=cp.concept, literals=cp.phrase.literals,
+                                           ref_year=seg.ref_year if cp.concept in vocab.current else None)
                 cue_at = assertion.cue[0] if assertion.cue else m.start()
                 evidence = sentence_evidence(seg, sent, text, min(cue_at, m.start()), m.end())
                 status = assertion.status

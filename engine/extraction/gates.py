@@ -228,6 +228,92 @@ class TriggerIndex:
         return sorted(found)
 
 
+class PhraseIndex:
+    """Which of a list of phrases may match a sentence: those of which every required word set
+    (`Phrase.required`) has a word in the sentence (`w*`: a word starting w, looked for in the
+    text). Most phrases are tested at once: bit i of an integer stands for phrase i, and the
+    phrase's trigger set and up to two other required sets are levels, with a mask per word; a
+    sentence's candidates are the AND over the levels of the OR of its words' masks. The other
+    required sets of a candidate (those with a `w*` word, whose prefix would be looked for in
+    every sentence, and any beyond the levels) are then tested one by one. `candidates` gives
+    the phrases' indexes in list order."""
+
+    LEVELS = 3
+
+    __slots__ = ("by_word", "by_prefix", "free", "rest", "words")
+
+    def __init__(self, phrases: list[Phrase]):
+        levels = self.LEVELS
+        by_word: dict[str, list[int]] = {}            # word -> its mask at each level
+        by_prefix: dict[str, list[int]] = {}          # `w*` prefix -> its mask at each level
+        free = [0] * levels                            # phrases with no required set at a level
+        self.rest: dict[int, tuple[tuple[frozenset[str], tuple[str, ...]], ...]] = {}
+        for index, phrase in enumerate(phrases):
+            bit = 1 << index
+            others = [s for s in phrase.required if s != phrase.triggers]
+            plain = [s for s in others if not any(word.endswith("*") for word in s)]
+            sets = ([phrase.triggers] if phrase.triggers is not None else []) + plain[:levels - 1]
+            rest = [s for s in others if s not in sets]
+            for level in range(levels):
+                if level >= len(sets):
+                    free[level] |= bit
+                    continue
+                for word in sets[level]:
+                    table, key = (by_prefix, word[:-1]) if word.endswith("*") else (by_word, word)
+                    table.setdefault(key, [0] * levels)[level] |= bit
+            if rest:
+                self.rest[index] = tuple((options, tuple(o[:-1] for o in options if o.endswith("*")))
+                                         for options in rest)
+        self.by_word = by_word
+        self.words = frozenset(by_word)
+        self.by_prefix = sorted(by_prefix.items())
+        self.free = free
+
+    def prefixes_in(self, text: str) -> list[tuple[str, list[int]]]:
+        """The prefix triggers found in `text` (to hand to `candidates` for its sentences)."""
+        return [entry for entry in self.by_prefix if entry[0] in text]
+
+    def candidates(self, words: set[str], text: str, prefixes: list | None = None, within: int = -1) -> list[int]:
+        """The phrases whose required sets all have a word in `words` (or a prefix in `text`),
+        among those of the mask `within` (default: all). `prefixes`: the prefix triggers to look
+        for (default: all), e.g. those of the segment."""
+        held = list(self.free)
+        by_word = self.by_word
+        for word in self.words.intersection(words):
+            masks = by_word[word]
+            held[0] |= masks[0]
+            held[1] |= masks[1]
+            held[2] |= masks[2]
+        for prefix, masks in (self.by_prefix if prefixes is None else prefixes):
+            if prefix in text:
+                held[0] |= masks[0]
+                held[1] |= masks[1]
+                held[2] |= masks[2]
+        found = held[0] & held[1] & held[2] & within         # the LEVELS levels
+        out = []
+        while found:
+            low = found & -found
+            index = low.bit_length() - 1
+            found ^= low
+            rest = self.rest.get(index)
+            if rest is None or _holds_all(rest, words, text):
+                out.append(index)
+        return out
+
+
+def _holds_all(required, words: set[str], text: str) -> bool:
+    """Whether `words` hold a word of every required set (each paired with its `w*` prefixes,
+    looked for in `text`)."""
+    for options, prefixes in required:
+        if options.isdisjoint(words):
+            for prefix in prefixes:
+                if prefix in text:
+                    break
+            else:
+                return False
+    return True
+
+
 def gate_triggers(gate: Gate) -> frozenset[str] | None:
     """A gate's trigger words in `TriggerIndex` form (None: it may match any text)."""
     if gate.always:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .phrases import WORD_RE, tokens
@@ -70,7 +71,14 @@ class Seg:
     sentences: list[Sentence] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     pain_pairs: list | None = None   # pain with and without a treatment, per sentence (pain.pain_pairs)
-    ref_year: int | None = None  # the year of the letter's "now" (a remote past is read against it)
+    # the date (ISO) of the letter's "now", computed when first asked for (facts._reference_date)
+    now: Callable[[], str | None] | None = None
+
+    @property
+    def ref_year(self) -> int | None:
+        """The year of the letter's "now": a remote past is read against it."""
+        now = self.now() if self.now is not None else None
+        return int(now[:4]) if now else None
 
 
 def lower(raw: str) -> str:

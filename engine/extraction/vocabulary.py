@@ -13,7 +13,7 @@ import yaml
 
 from ..paths import vocab_dir
 from .phrases import Phrase, PhraseError, alternation_source, compile_phrase
-from .gates import Gate, TriggerIndex, alternation, gate_triggers, group_regex
+from .gates import Gate, PhraseIndex, TriggerIndex, alternation, gate_triggers, group_regex
 
 
 @dataclass
@@ -23,13 +23,6 @@ class _ConceptPhrase:
                                # "suspicion_phrase", "gap_phrase" or "negative_phrase" (findings.py)
     phrase: Phrase
     gate: Gate
-    # the phrase's required word sets but its trigger set (which the phrase index tests), each
-    # with its `w*` prefixes apart
-    also_required: tuple = ()
-
-    def __post_init__(self):
-        self.also_required = tuple((options, tuple(o[:-1] for o in options if o.endswith("*")))
-                                   for options in self.phrase.required if options != self.phrase.triggers)
 
 
 @dataclass(frozen=True)
@@ -113,7 +106,8 @@ class Vocabulary:
     systemic: frozenset[str]                       # concepts about the whole patient: no body part
     phrases: list[_ConceptPhrase]                  # absent phrases first, then in the files' order
     phrase_concepts: frozenset[str]                # the concepts that have phrases
-    phrase_index: TriggerIndex                    # which phrases a sentence's words allow
+    phrase_index: PhraseIndex                      # which phrases a sentence's words allow
+    concept_phrases: dict[str, int]                # concept -> its phrases, as a mask of the index
     context: ContextVocabulary
     nd_cue: Gate                                   # the forward `lacking` triggers
     guideline: Gate
@@ -154,6 +148,13 @@ class Vocabulary:
     sex_words: Gate                     # groups: male, female
     sex_pronouns: Gate
     pronoun_words: dict[str, frozenset[str]]
+
+
+def _concept_masks(phrases: list[_ConceptPhrase]) -> dict[str, int]:
+    masks: dict[str, int] = {}
+    for index, cp in enumerate(phrases):
+        masks[cp.concept] = masks.get(cp.concept, 0) | 1 << index
+    return masks
 
 
 def _safe_name(value: str) -> str:
@@ -238,7 +239,8 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         plans=frozenset(flags["plans"]), suspicion=frozenset(flags["suspicion"]),
         systemic=frozenset(flags["systemic"]), phrases=phrases,
         phrase_concepts=frozenset(cp.concept for cp in phrases),
-        phrase_index=TriggerIndex([cp.phrase.triggers for cp in phrases]),
+        phrase_index=PhraseIndex([cp.phrase for cp in phrases]),
+        concept_phrases=_concept_masks(phrases),
         context=context,
         nd_cue=alternation(lacking),
         guideline=alternation(neg["guideline_cues"]),
