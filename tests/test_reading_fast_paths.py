@@ -178,10 +178,9 @@ def test_the_phrase_index_gives_the_phrases_whose_required_sets_all_hold():
         assert index.candidates(words, text, index.prefixes_in(text)) == plain, text
         # some concepts only
         wanted = rng.sample(concepts, rng.randint(1, 5))
-        within = 0
-        for concept in wanted:
-            within |= vocab.concept_phrases[concept]
-        assert index.candidates(words, text, None, within) == \
+        some = index.restricted(tuple(sorted(i for concept in wanted for i in vocab.concept_phrases[concept])))
+        assert some.candidates(words, text) == [i for i in plain if vocab.phrases[i].concept in wanted], text
+        assert some.candidates(words, text, some.prefixes_in(text)) == \
             [i for i in plain if vocab.phrases[i].concept in wanted], text
         checked += len(plain)
     assert checked > 1000

@@ -137,21 +137,19 @@ def _places(sent: Sentence, text: str):
 def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None:
     """Read every finding mention of the segment into `out` (of the concepts it wants)."""
     wanted = out.wanted
-    within = -1                                      # every phrase
-    if wanted is not None:
-        within = 0
-        for concept in wanted:
-            within |= vocab.concept_phrases.get(concept, 0)
-        if not within:
-            return
     phrases = vocab.phrases
     phrase_index = vocab.phrase_index
+    if wanted is not None:             # the phrases of the wanted concepts only
+        ids = tuple(sorted(i for concept in wanted for i in vocab.concept_phrases.get(concept, ())))
+        if not ids:
+            return
+        phrase_index = phrase_index.restricted(ids)
     prefixes = phrase_index.prefixes_in(seg.low)     # a sentence holds no prefix its segment lacks
     for index, sent in enumerate(seg.sentences):
         if not sent.text.strip():
             continue
         words = sentence_words(sent)
-        candidates = phrase_index.candidates(words, sent.text, prefixes, within)
+        candidates = phrase_index.candidates(words, sent.text, prefixes)
         if not candidates:
             continue
         kind = sentence_kind(seg, index, vocab)

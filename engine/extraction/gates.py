@@ -236,20 +236,29 @@ class PhraseIndex:
     sentence's candidates are the AND over the levels of the OR of its words' masks. The other
     required sets of a candidate (those with a `w*` word, whose prefix would be looked for in
     every sentence, and any beyond the levels) are then tested one by one. `candidates` gives
-    the phrases' indexes in list order."""
+    the phrases' indexes in list order.
+
+    `restricted(indexes)` is the index of some of the phrases only (a reading of a few
+    concepts): its masks are as short as its list, so that testing a sentence costs what those
+    phrases need. Restricted indexes are kept (a reading asks for the same sets again)."""
 
     LEVELS = 3
+    _KEPT = 256                   # restricted indexes kept at most
 
-    __slots__ = ("by_word", "by_prefix", "free", "rest", "words")
+    __slots__ = ("phrases", "ids", "by_word", "by_prefix", "free", "rest", "words", "_restricted")
 
-    def __init__(self, phrases: list[Phrase]):
+    def __init__(self, phrases: list[Phrase], ids: tuple[int, ...] | None = None):
+        self.phrases = phrases
+        self.ids = ids                                 # bit i -> the index it stands for (None: i)
+        self._restricted: dict[tuple[int, ...], PhraseIndex] = {}
         levels = self.LEVELS
         by_word: dict[str, list[int]] = {}            # word -> its mask at each level
         by_prefix: dict[str, list[int]] = {}          # `w*` prefix -> its mask at each level
         free = [0] * levels                            # phrases with no required set at a level
         self.rest: dict[int, tuple[tuple[frozenset[str], tuple[str, ...]], ...]] = {}
-        for index, phrase in enumerate(phrases):
-            bit = 1 << index
+        for bit_index, index in enumerate(range(len(phrases)) if ids is None else ids):
+            phrase = phrases[index]
+            bit = 1 << bit_index
             others = [s for s in phrase.required if s != phrase.triggers]
             plain = [s for s in others if not any(word.endswith("*") for word in s)]
             sets = ([phrase.triggers] if phrase.triggers is not None else []) + plain[:levels - 1]
@@ -262,21 +271,29 @@ class PhraseIndex:
                     table, key = (by_prefix, word[:-1]) if word.endswith("*") else (by_word, word)
                     table.setdefault(key, [0] * levels)[level] |= bit
             if rest:
-                self.rest[index] = tuple((options, tuple(o[:-1] for o in options if o.endswith("*")))
-                                         for options in rest)
+                self.rest[bit_index] = tuple((options, tuple(o[:-1] for o in options if o.endswith("*")))
+                                             for options in rest)
         self.by_word = by_word
         self.words = frozenset(by_word)
         self.by_prefix = sorted(by_prefix.items())
         self.free = free
 
+    def restricted(self, indexes: tuple[int, ...]) -> "PhraseIndex":
+        """The index of the phrases `indexes` (ascending) only; `candidates` gives their indexes."""
+        found = self._restricted.get(indexes)
+        if found is None:
+            if len(self._restricted) >= self._KEPT:
+                self._restricted.clear()
+            found = self._restricted[indexes] = PhraseIndex(self.phrases, indexes)
+        return found
+
     def prefixes_in(self, text: str) -> list[tuple[str, list[int]]]:
         """The prefix triggers found in `text` (to hand to `candidates` for its sentences)."""
         return [entry for entry in self.by_prefix if entry[0] in text]
 
-    def candidates(self, words: set[str], text: str, prefixes: list | None = None, within: int = -1) -> list[int]:
-        """The phrases whose required sets all have a word in `words` (or a prefix in `text`),
-        among those of the mask `within` (default: all). `prefixes`: the prefix triggers to look
-        for (default: all), e.g. those of the segment."""
+    def candidates(self, words: set[str], text: str, prefixes: list | None = None) -> list[int]:
+        """The phrases whose required sets all have a word in `words` (or a prefix in `text`).
+        `prefixes`: the prefix triggers to look for (default: all), e.g. those of the segment."""
         held = list(self.free)
         by_word = self.by_word
         for word in self.words.intersection(words):
@@ -289,15 +306,16 @@ class PhraseIndex:
                 held[0] |= masks[0]
                 held[1] |= masks[1]
                 held[2] |= masks[2]
-        found = held[0] & held[1] & held[2] & within         # the LEVELS levels
+        found = held[0] & held[1] & held[2]         # the LEVELS levels
+        ids = self.ids
         out = []
         while found:
             low = found & -found
-            index = low.bit_length() - 1
+            bit = low.bit_length() - 1
             found ^= low
-            rest = self.rest.get(index)
+            rest = self.rest.get(bit)
             if rest is None or _holds_all(rest, words, text):
-                out.append(index)
+                out.append(bit if ids is None else ids[bit])
         return out
 
 

@@ -107,7 +107,7 @@ class Vocabulary:
     phrases: list[_ConceptPhrase]                  # absent phrases first, then in the files' order
     phrase_concepts: frozenset[str]                # the concepts that have phrases
     phrase_index: PhraseIndex                      # which phrases a sentence's words allow
-    concept_phrases: dict[str, int]                # concept -> its phrases, as a mask of the index
+    concept_phrases: dict[str, tuple[int, ...]]    # concept -> the indexes of its phrases
     context: ContextVocabulary
     nd_cue: Gate                                   # the forward `lacking` triggers
     guideline: Gate
@@ -150,11 +150,11 @@ class Vocabulary:
     pronoun_words: dict[str, frozenset[str]]
 
 
-def _concept_masks(phrases: list[_ConceptPhrase]) -> dict[str, int]:
-    masks: dict[str, int] = {}
+def _concept_phrases(phrases: list[_ConceptPhrase]) -> dict[str, tuple[int, ...]]:
+    found: dict[str, list[int]] = {}
     for index, cp in enumerate(phrases):
-        masks[cp.concept] = masks.get(cp.concept, 0) | 1 << index
-    return masks
+        found.setdefault(cp.concept, []).append(index)
+    return {concept: tuple(indexes) for concept, indexes in found.items()}
 
 
 def _safe_name(value: str) -> str:
@@ -240,7 +240,7 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         systemic=frozenset(flags["systemic"]), phrases=phrases,
         phrase_concepts=frozenset(cp.concept for cp in phrases),
         phrase_index=PhraseIndex([cp.phrase for cp in phrases]),
-        concept_phrases=_concept_masks(phrases),
+        concept_phrases=_concept_phrases(phrases),
         context=context,
         nd_cue=alternation(lacking),
         guideline=alternation(neg["guideline_cues"]),
