@@ -219,3 +219,20 @@ def test_places_found_with_the_joined_pattern_check_are_those_found_without():
         assert anatomy.places(text) == plain.places(text), text
         found += len(plain.places(text))
     assert found > 1000
+
+
+def test_sentence_ends_are_found_where_the_plain_pattern_finds_them():
+    import re
+    from engine.extraction.sentences import _SENT_END
+    plain = re.compile(r"(?:[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c(\[]?[A-Z0-9#])|\n\s*\n)")
+    rng = random.Random(22)
+    pieces = [".", "!", "?", "\n", "\n\n", " ", "  \n ", '"', "'", "\u201d", "\u2019", ")", "]", "A", "a", "7", "#",
+              "(", "[", "\u201c", "Dr", "pain", "e.g", "\t", "x"]
+    texts = [path.read_text(encoding="utf-8") for path in SEED_LETTERS] + _contrast_texts()
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(20000)]
+    ends = 0
+    for text in texts:
+        want = [m.span() for m in plain.finditer(text)]
+        assert [m.span() for m in _SENT_END.finditer(text)] == want, text
+        ends += len(want)
+    assert ends > 10000

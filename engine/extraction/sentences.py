@@ -33,8 +33,9 @@ _LONG_QUOTE = 150          # a quotation this long in a rationale is a guideline
 
 # A sentence ends at . ! ? (and any closing quote or bracket) followed by white space and a
 # capital, digit, bracket or quote; or at a blank line. Abbreviations that end in a period
-# before a capital ("Dr. Smith", "e.g. NSAIDs") are kept inside the sentence.
-_SENT_END = re.compile(r"(?:[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c(\[]?[A-Z0-9#])|\n\s*\n)")
+# before a capital ("Dr. Smith", "e.g. NSAIDs") are kept inside the sentence. (The pattern
+# opens with the class of its first characters, so that the regex engine skips to them.)
+_SENT_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c(\[]?[A-Z0-9#])|(?<=\n)\s*\n)")
 
 
 _ABBREV = re.compile(r"(?:\b(?:dr|mr|mrs|ms|vs|e\.g|i\.e|etc|no|st|approx|pg|pp|fig|jr|sr|u\.s|inc|ltd|co|mg|ml|al)\.|"
