@@ -4,6 +4,7 @@
     python benchmarks/instructions.py evaluate    # evaluate_request over the example cases
     python benchmarks/instructions.py decide      # decide_request (the compact record), same requests
     python benchmarks/instructions.py prepare     # case_from_dict + every environment, example cases
+    python benchmarks/instructions.py audit       # a summary-mode audit of each dev letter's text
     python benchmarks/instructions.py extract --repo /path/to/other/checkout
 
 Timings on a shared machine vary by 10-20% from run to run, which hides a change worth 3%.
@@ -35,6 +36,25 @@ if workload == "extract":
     from engine.extraction import extract_case
     files = sorted(glob.glob(sys.argv[1] + "/examples/letters/*.txt"))
     items = [lambda f=f: extract_case(f) for f in files]
+elif workload == "audit":
+    # what `mtus audit --mode summary` does per letter once PDFium has given the text: the
+    # letter's structure, the case, deciding, the items (the reviewer's rationale read for
+    # reason matching) and their JSON lines; the dev letters when present, else the seeds
+    import json, os
+    from engine import case_from_dict, load_rules
+    from engine.audit.items import item_records
+    from engine.evaluator import decide_case
+    from engine.extraction import parse_letter, read_letter
+    from engine.extraction.pipeline import build_case
+    rules = load_rules()
+    files = sorted(glob.glob("/work/shared/corpus/dev-letters/*.pdf")) or \
+        sorted(glob.glob(sys.argv[1] + "/examples/letters/*.txt"))
+    def audit(name, text):
+        data = build_case(parse_letter(text, path=name), source=name, mode="summary")
+        record = decide_case(rules, case_from_dict(data, file=name))
+        for item in item_records(data, record, mode="summary", letter=name):
+            json.dumps(item, ensure_ascii=False)
+    items = [lambda f=f, t=read_letter(f): audit(f, t) for f in files]
 elif workload == "prepare":
     import json
     import engine
@@ -80,15 +100,16 @@ def count(repo: Path, workload: str, passes: int) -> tuple[int, int]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=("extract", "evaluate", "decide", "prepare"))
+    parser.add_argument("workload", choices=("extract", "evaluate", "decide", "prepare", "audit"))
     parser.add_argument("--repo", type=Path, default=ROOT, help="the checkout to measure (default: this one)")
-    parser.add_argument("--passes", type=int, default=4, help="passes over the items (default 4)")
+    parser.add_argument("--passes", type=int, default=None, help="passes over the items (default 4; 1 for audit)")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: this measure needs it (Debian: apt install valgrind)")
         return 2
-    instructions, items = count(args.repo.resolve(), args.workload, args.passes)
-    unit = {"extract": "letter", "prepare": "case"}.get(args.workload, "request")
+    passes = args.passes or (1 if args.workload == "audit" else 4)
+    instructions, items = count(args.repo.resolve(), args.workload, passes)
+    unit = {"extract": "letter", "prepare": "case", "audit": "letter"}.get(args.workload, "request")
     print(f"{args.workload}: {instructions / items:,.0f} instructions per {unit} "
           f"({items} {unit}s, {args.repo})")
     return 0

@@ -118,7 +118,20 @@ class Statements:
     text: str
     findings: dict = field(default_factory=dict)      # concept -> {status, evidence}
     durations: dict = field(default_factory=dict)     # generic -> quote of the duration
-    sentences: list = field(default_factory=list)     # (lower-case sentence, original, about the case?)
+    _sentences: list | None = None
+    _found: dict = field(default_factory=dict)        # (pattern, against) -> _in_case_sentences
+
+    @property
+    def sentences(self) -> list:
+        """(lower-case sentence, original, about the case?) for each sentence (split on first use)."""
+        if self._sentences is None:
+            self._sentences = []
+            for m in _SENTENCE.finditer(self.text):
+                sentence = m.group(0).strip()
+                if sentence:
+                    low = sentence.lower()
+                    self._sentences.append((low, sentence, bool(CASE_SENTENCE.search(low))))
+        return self._sentences
 
 
 def engine_reasons(determination: dict) -> list[Reason]:
@@ -149,24 +162,26 @@ def engine_reasons(determination: dict) -> list[Reason]:
     return out
 
 
-def _item_facts(text: str) -> dict:
+def _item_facts(text: str, concepts, durations: bool) -> dict:
     try:
         from ..extraction.facts import extract_item_facts
     except ImportError:  # pragma: no cover - the extractor is part of the package
         return {}
     try:
-        return extract_item_facts(text, [("rationale", 0, len(text))]) or {}
+        return extract_item_facts(text, [("rationale", 0, len(text))], concepts=concepts, medications=durations) or {}
     except Exception:  # a rationale the extractor chokes on gives no statement, not a failed audit
         return {}
 
 
-def reviewer_statements(rationale: str | None) -> Statements:
-    """Findings, durations and sentences of a reviewer's rationale."""
+def reviewer_statements(rationale: str | None, *, concepts=None, durations: bool = True) -> Statements:
+    """Findings, durations and sentences of a reviewer's rationale. `concepts` (None: all) and
+    `durations` say what the matching will look up: the rationale is read for those only
+    (what is read is the same as in a full reading)."""
     text = " ".join((rationale or "").split())
     statements = Statements(text)
     if not text:
         return statements
-    facts = _item_facts(text)
+    facts = _item_facts(text, concepts, durations)
     statements.findings = dict(facts.get("findings") or {})
     for med in facts.get("medications") or []:
         duration = med.get("duration_weeks")
@@ -174,11 +189,6 @@ def reviewer_statements(rationale: str | None) -> Statements:
             continue
         quote = (duration.get("evidence") or {}).get("quote") if isinstance(duration, dict) else None
         statements.durations.setdefault(med["generic"], quote or (med.get("evidence") or {}).get("quote") or "")
-    for m in _SENTENCE.finditer(text):
-        sentence = m.group(0).strip()
-        if sentence:
-            low = sentence.lower()
-            statements.sentences.append((low, sentence, bool(CASE_SENTENCE.search(low))))
     return statements
 
 
@@ -206,11 +216,15 @@ def _tag_pattern(tag: str) -> re.Pattern | None:
 
 def _in_case_sentences(statements: Statements, pattern: re.Pattern, against: bool = False) -> str | None:
     """The first sentence with `pattern` that is about this case, or, for the reason of an
-    against rule, one that says the treatment is not recommended (the guideline applied)."""
-    for low, original, about_case in statements.sentences:
-        if pattern.search(low) and (about_case or (against and _NOT_RECOMMENDED.search(low))):
-            return original
-    return None
+    against rule, one that says the treatment is not recommended (the guideline applied).
+    Kept on `statements`: several reasons of an item ask for the same terms."""
+    key = (pattern, against)
+    if key not in statements._found:
+        # the sentence's kind first: most sentences of a rationale recite the guideline
+        statements._found[key] = next(
+            (original for low, original, about_case in statements.sentences
+             if (about_case or (against and _NOT_RECOMMENDED.search(low))) and pattern.search(low)), None)
+    return statements._found[key]
 
 
 def _match_fact(reason: Reason, fact: dict, statements: Statements, generic: str | None) -> Match | None:
@@ -234,6 +248,21 @@ def _match_fact(reason: Reason, fact: dict, statements: Statements, generic: str
     return None
 
 
+def _needed(reasons: list[Reason], generic: str | None) -> tuple[frozenset[str], bool]:
+    """What matching `reasons` looks up in the rationale: the finding concepts their facts
+    name, and whether the requested drug's duration of use (see `_match_fact`)."""
+    concepts = set()
+    durations = False
+    for reason in reasons:
+        for fact in reason.facts:
+            path = fact.get("path", "")
+            if path.startswith("findings."):
+                concepts.add(path.split(".", 1)[1])
+            elif path == "request.prior_use_weeks" or path.startswith("medications"):
+                durations = durations or bool(generic)
+    return frozenset(concepts), durations
+
+
 def match_reasons(determination: dict, rationale: str | None, generic: str | None = None,
                   statements: Statements | None = None) -> tuple[list[Reason], list[Match]]:
     """The engine's reasons and those that match the reviewer's rationale (at most one match
@@ -241,7 +270,9 @@ def match_reasons(determination: dict, rationale: str | None, generic: str | Non
     reasons = engine_reasons(determination)
     if not reasons or not (rationale or "").strip():
         return reasons, []
-    statements = statements or reviewer_statements(rationale)
+    if statements is None:
+        concepts, durations = _needed(reasons, generic)
+        statements = reviewer_statements(rationale, concepts=concepts, durations=durations)
     matches: list[Match] = []
     for reason in reasons:
         found = None

@@ -70,6 +70,7 @@ class Anatomy:
             options.sort(key=len, reverse=True)
         self.entries = entries
         self.patterns = patterns
+        self.any_pattern = _any_of([regex for regex, _ in patterns])
 
     def places(self, text: str) -> list[Place]:
         """Every place named in a lower-cased text, in order, not overlapping."""
@@ -93,12 +94,25 @@ class Anatomy:
                 continue
             found.append(Place(start, end, part, side or _side_of(text, start, end, words[i + len(hit) - 1][2])))
             i += len(hit)
-        for regex, part in self.patterns:
+        patterns = self.patterns if self.any_pattern is None or self.any_pattern.search(text) else ()
+        for regex, part in patterns:
             for m in regex.finditer(text):
                 if all(m.end() <= p.start or m.start() >= p.end for p in found):
                     found.append(Place(m.start(), m.end(), part, _side_of(text, m.start(), m.end(), "")))
         found.sort(key=lambda p: p.start)
         return found
+
+
+def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that finds a match where any of `patterns` has one: a text holding none (most
+    sentences) costs one scan instead of one per pattern. None when they cannot be joined (a
+    back-reference would refer to another group once joined, a flag must stay first)."""
+    if not patterns or any(re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)", p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
+    except re.error:
+        return None
 
 
 def _side_of(text: str, start: int, end: int, last_word: str) -> str | None:

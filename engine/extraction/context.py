@@ -163,12 +163,14 @@ def _context(sent: Sentence, vocab: Vocabulary) -> _Context:
     cv = vocab.context
     pseudo = [(m.start(), m.end()) for m in cv.pseudo.finditer(text, words=words, index=index)]
     breaks = [(m.start(), m.end()) for m in cv.breaks.finditer(text, words=words, index=index)]
-    breaks += [(m.start(), m.end()) for m in _ENUMERATION.finditer(text) if m.start() > 0]
+    if ")" in text:           # what an enumeration needs
+        breaks += [(m.start(), m.end()) for m in _ENUMERATION.finditer(text) if m.start() > 0]
     # ", but not limited to," opens no clause: a break inside a pseudo-trigger (or just before it) is none
     breaks = [b for b in breaks if not any(a - 2 <= b[0] and b[1] <= e for a, e in pseudo)]
     clauses, relative = _clauses(text, breaks)
     cues: list[_Cue] = []
-    for tl in cv.triggers:
+    for which in cv.trigger_index.candidates(words, text):
+        tl = cv.triggers[which]
         for m in tl.gate.finditer(text, words=words, index=index):
             if tl.not_before and _next_word(text, m.end()) in tl.not_before:
                 continue
@@ -188,8 +190,8 @@ def _context(sent: Sentence, vocab: Vocabulary) -> _Context:
         o.cls == "lacking" and o.end <= c.start and word_count(text[o.end:c.start]) <= 2 for o in cues))]
     cues.sort(key=lambda c: (c.start, c.end))
     terminators = [(m.start(), m.end()) for m in cv.terminators.finditer(text, words=words, index=index)]
-    ctx = _Context(text, clauses, relative, [s for s, _ in clauses], cues, terminators,
-                   [m.start() for m in _GRADE.finditer(text)])
+    grades = [m.start() for m in _GRADE.finditer(text)] if "/" in text or "+" in text else []
+    ctx = _Context(text, clauses, relative, [s for s, _ in clauses], cues, terminators, grades)
     # an anaphor opens its clause ("...; it has since resolved", "...; but was not found on repeat
     # testing"): a clause with a subject of its own ("sensory loss ... was not identified") is no anaphor
     ctx.resolutions = [(m.start(), m.end()) for m in cv.anaphoric_resolution.finditer(text, words=words, index=index)

@@ -34,9 +34,9 @@ from .findings import Findings, read_findings
 from .gates import clear_positions
 from .phrases import tokens
 from .medications import read_first_use, read_medications, requested_drug_use
-from .pain import finish_pain, read_pain, read_pain_response
+from .pain import RESPONSE_CONCEPTS as PAIN_RESPONSE_CONCEPTS, finish_pain, read_pain, read_pain_response
 from .patient import read_injury, read_letter_dates, read_patient
-from .responses import read_injection_relief, read_responses
+from .responses import CONCEPTS as RESPONSE_CONCEPTS, RELIEF_CONCEPTS, read_injection_relief, read_responses
 from .sentences import Seg, Segment, prepare_segments
 from .treatments import read_treatments
 from .vocabulary import default_vocabulary, drug_lexicon, load_vocabulary
@@ -94,7 +94,7 @@ def extract_facts(text: str, segments: list[Segment]) -> dict:
     pain: dict = {}
     found = Findings()
     ref_date = _lazy(lambda: _reference_date(segs))
-    _set_ref_year(segs, ref_date())
+    _set_now(segs, ref_date)
     for seg in segs:
         if seg.name == "summary":
             read_diagnoses(seg, text, vocab, diagnoses)
@@ -136,6 +136,8 @@ _GI_RISK_CLASSES = frozenset({"corticosteroid", "anticoagulant"})
 _GI_RISK_GENERICS = frozenset({"aspirin"})
 _BLEEDING_CLASSES = frozenset({"anticoagulant"})
 _LOCAL_ROUTES = frozenset({"inhaled", "nasal", "topical", "transdermal"})
+DERIVED_CONCEPTS = frozenset({"gi_risk_factor", "bleeding_risk", "opioid_started"})   # what _derived states
+_READER_CONCEPTS = DERIVED_CONCEPTS | RESPONSE_CONCEPTS | PAIN_RESPONSE_CONCEPTS | RELIEF_CONCEPTS
 
 
 def _derived(patient: dict | None, medications: list[dict], planned: list[dict], found: Findings) -> None:
@@ -162,10 +164,10 @@ def _derived(patient: dict | None, medications: list[dict], planned: list[dict],
             found.add("opioid_started", RANK["present"], "present", med["evidence"], [], None)
 
 
-def _set_ref_year(segs: list[Seg], ref_date: str | None) -> None:
-    year = int(ref_date[:4]) if ref_date else None
+def _set_now(segs: list[Seg], ref_date) -> None:
+    """Each segment's "now": `ref_date`, a callable that finds it when first asked."""
     for seg in segs:
-        seg.ref_year = year
+        seg.now = ref_date
 
 
 def _finish(found: Findings, out: dict) -> None:
@@ -177,36 +179,50 @@ def _finish(found: Findings, out: dict) -> None:
         out["set_aside"] = aside
 
 
-def extract_item_facts(text: str, segments: list[Segment], reference_date: str | None = None) -> dict:
+def extract_item_facts(text: str, segments: list[Segment], reference_date: str | None = None, *,
+                       concepts=None, medications: bool = True) -> dict:
     """Findings and medication mentions (with durations) from one item's decision rationale, and
     `requested_drug_weeks` when the rationale gives how long "the requested medication" has been
     taken without naming it. `reference_date` (ISO) is the "now" a "since DATE" counts to (the
-    pipeline gives the UR denial date); without it, the latest date in the rationale."""
+    pipeline gives the UR denial date); without it, the latest date in the rationale.
+
+    For a reader that needs less (the audit's reason matching): `concepts`, the only finding
+    concepts to read (None: all), and `medications=False`, no medications, first use or
+    `requested_drug_weeks`. What is read is what the full reading gives for it; the readers
+    that can state none of the wanted findings are skipped."""
     clear_positions()
     vocab = default_vocabulary()
+    found = Findings(wanted=None if concepts is None else frozenset(concepts))
+    read_drugs = medications or found.wants(DERIVED_CONCEPTS)
+    if not (read_drugs or found.wants(vocab.phrase_concepts) or found.wants(_READER_CONCEPTS)):
+        return {}
     segs = prepare_segments(text, [s for s in segments if s[0] != "item"], vocab)
-    found = Findings()
-    medications: list[dict] = []
+    drugs: list[dict] = []
     planned: list[dict] = []
     first_use: list[dict] = []
     med_index: dict[str, int] = {}
     ref_date = (lambda: reference_date) if reference_date else _lazy(lambda: _reference_date(segs))
-    _set_ref_year(segs, ref_date())
+    _set_now(segs, ref_date)
     requested_use = None
     for seg in segs:
         read_findings(seg, text, vocab, found)
-        read_responses(seg, text, vocab, found, [])
-        read_pain_response(seg, text, vocab, found)
-        read_injection_relief(seg, text, vocab, found)
-        read_medications(seg, text, vocab, True, ref_date, medications, med_index, planned)
-        read_first_use(seg, text, vocab, first_use)
-        if requested_use is None:
-            requested_use = requested_drug_use(seg, text, vocab, ref_date)
+        if found.wants(RESPONSE_CONCEPTS):
+            read_responses(seg, text, vocab, found, [])
+        if found.wants(PAIN_RESPONSE_CONCEPTS):
+            read_pain_response(seg, text, vocab, found)
+        if found.wants(RELIEF_CONCEPTS):
+            read_injection_relief(seg, text, vocab, found)
+        if read_drugs:
+            read_medications(seg, text, vocab, True, ref_date, drugs, med_index, planned)
+        if medications:
+            read_first_use(seg, text, vocab, first_use)
+            if requested_use is None:
+                requested_use = requested_drug_use(seg, text, vocab, ref_date)
     out: dict = {}
-    _derived(None, medications, planned, found)
+    _derived(None, drugs, planned, found)
     _finish(found, out)
-    if medications:
-        out["medications"] = medications
+    if drugs and medications:
+        out["medications"] = drugs
     if first_use:
         out["first_use"] = first_use
     if requested_use is not None:

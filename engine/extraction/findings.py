@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from .anatomy import default_anatomy, region, side_near
 from .context import assert_mention, clause_span, crosses_clauses, exam_context, in_present, sign_results
 from .phrases import DRUG_MARK
-from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words
-from .vocabulary import Vocabulary, drug_lexicon
+from .sentences import Seg, Sentence, clean_text, sentence_drugs, sentence_evidence, sentence_index, sentence_kind, \
+    sentence_words
+from .vocabulary import Vocabulary
 
 RANK = {"absent": 4, "not_documented": 3, "present": 2, "absent_phrase": 1}
 # a test not done gives no result ("Spurling's test was not performed")
@@ -54,17 +55,28 @@ class _Mention:
 
 @dataclass
 class Findings:
-    """What a reading collected: fact mentions per concept, and statements set aside."""
+    """What a reading collected: fact mentions per concept, and statements set aside.
+    `wanted`: the concepts to collect (None: every one); the statements of the others are
+    dropped, and the readers skip what can only state them."""
 
     mentions: dict[str, list[_Mention]] = field(default_factory=dict)
     set_aside: list[dict] = field(default_factory=list)
     _seen: set = field(default_factory=set)
+    wanted: frozenset[str] | None = None
+
+    def wants(self, concepts) -> bool:
+        """Whether any of `concepts` is collected."""
+        return self.wanted is None or not self.wanted.isdisjoint(concepts)
 
     def add(self, concept: str, rank: int, status: str, evidence: dict, parts: list[str], side: str | None) -> None:
+        if self.wanted is not None and concept not in self.wanted:
+            return
         found = self.mentions.setdefault(concept, [])
         found.append(_Mention(rank, status, evidence, parts, side, len(found)))
 
     def aside(self, concept: str, kind: str, evidence: dict) -> None:
+        if self.wanted is not None and concept not in self.wanted:
+            return
         key = (concept, kind, evidence["start"])
         if key not in self._seen:
             self._seen.add(key)
@@ -105,28 +117,13 @@ def _finding(m: _Mention) -> dict:
     return finding
 
 
-def _holds_all(required: tuple[tuple[frozenset[str], tuple[str, ...]], ...], words: set[str], text: str) -> bool:
-    """Whether the sentence holds a word of every required set (`w*`: a word starting w);
-    `required` pairs each set with the prefixes of its `w*` entries."""
-    for options, prefixes in required:
-        if options.isdisjoint(words):
-            for prefix in prefixes:
-                if prefix in text:
-                    break
-            else:
-                return False
-    return True
-
-
-def drug_masked(sent: Sentence, clean: str) -> str:
+def drug_masked(sent: Sentence, vocab: Vocabulary) -> str:
     """The clean text with every drug name the lexicon finds masked by DRUG_MARK (cached): what
     phrases holding `<drug>` are matched against."""
     if sent.drugs is None:
-        masked = clean
-        lexicon = drug_lexicon()
-        if lexicon is not None:
-            for mention in lexicon.find(clean):
-                masked = masked[:mention.start] + DRUG_MARK * (mention.end - mention.start) + masked[mention.end:]
+        masked = clean_text(sent, vocab)
+        for mention in sentence_drugs(sent, vocab):
+            masked = masked[:mention.start] + DRUG_MARK * (mention.end - mention.start) + masked[mention.end:]
         sent.drugs = masked
     return sent.drugs
 
@@ -138,10 +135,16 @@ def _places(sent: Sentence, text: str):
 
 
 def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None:
-    """Read every finding mention of the segment into `out`."""
+    """Read every finding mention of the segment into `out` (of the concepts it wants)."""
+    wanted = out.wanted
+    phrases = vocab.phrases
     phrase_index = vocab.phrase_index
+    if wanted is not None:             # the phrases of the wanted concepts only
+        ids = tuple(sorted(i for concept in wanted for i in vocab.concept_phrases.get(concept, ())))
+        if not ids:
+            return
+        phrase_index = phrase_index.restricted(ids)
     prefixes = phrase_index.prefixes_in(seg.low)     # a sentence holds no prefix its segment lacks
-    ref_year = seg.ref_year
     for index, sent in enumerate(seg.sentences):
         if not sent.text.strip():
             continue
@@ -159,14 +162,12 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
             found_anchor = vocab.patient_anchor.search(clean, words=words, index=positions)
             anchor = found_anchor.start() if found_anchor else None
         shadows: dict[str, list[tuple[int, int]]] = {}
-        # absent phrases first: "inadequate pain relief" is not a mention of pain relief; then in
-        # the vocabulary's order, whatever order the sentence's words came in (that order follows
-        # string hashing, which differs from one process to the next)
-        for idx in sorted(candidates, key=vocab.phrase_order.__getitem__):
-            cp = vocab.phrases[idx]
-            if not _holds_all(cp.required, words, sent.text):
-                continue
-            matches = (cp.gate.regex.finditer(drug_masked(sent, clean)) if cp.phrase.drug_groups
+        # in the vocabulary's order (absent phrases first: "inadequate pain relief" is not a
+        # mention of pain relief), whatever order the sentence's words came in (that order
+        # follows string hashing, which differs from one process to the next)
+        for idx in candidates:
+            cp = phrases[idx]
+            matches = (cp.gate.regex.finditer(drug_masked(sent, vocab)) if cp.phrase.drug_groups
                        else cp.gate.finditer(clean, words=words, index=positions))
             for m in matches:
                 if cp.kind == "absent_phrase":
@@ -178,8 +179,9 @@ def read_findings(seg: Seg, text: str, vocab: Vocabulary, out: Findings) -> None
                     continue
                 if crosses_clauses(sent, m.start(), m.end(), vocab):
                     continue
-                assertion = assert_mention(sent, m.start(), m.end(), vocab, concept=cp.concept,
-                                           literals=cp.phrase.literals, ref_year=ref_year)
+                # the letter's "now" matters only for a concept about the present (found when first needed)
+                assertion = assert_mention(sent, m.start(), m.end(), vocab, concept=cp.concept, literals=cp.phrase.literals,
+                                           ref_year=seg.ref_year if cp.concept in vocab.current else None)
                 cue_at = assertion.cue[0] if assertion.cue else m.start()
                 evidence = sentence_evidence(seg, sent, text, min(cue_at, m.start()), m.end())
                 status = assertion.status

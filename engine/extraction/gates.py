@@ -196,7 +196,7 @@ class TriggerIndex:
 
     def __init__(self, triggers: list[frozenset[str] | None]):
         by_word: dict[str, list[int]] = {}
-        self.by_prefix: list[tuple[str, int]] = []     # (prefix, index) for `word*` triggers
+        by_prefix: dict[str, list[int]] = {}           # `word*` triggers: prefix -> indexes
         self.always: list[int] = []                    # no usable trigger: always a candidate
         for index, words in enumerate(triggers):
             if words is None:
@@ -204,26 +204,132 @@ class TriggerIndex:
                 continue
             for word in sorted(words):
                 if word.endswith("*"):
-                    self.by_prefix.append((word[:-1], index))
+                    by_prefix.setdefault(word[:-1], []).append(index)
                 else:
                     by_word.setdefault(word, []).append(index)
         self.by_word = by_word
         self.words = frozenset(by_word)
+        # each prefix is looked for once, however many phrases share it
+        self.by_prefix: list[tuple[str, list[int]]] = sorted(by_prefix.items())
 
-    def prefixes_in(self, text: str) -> list[tuple[str, int]]:
-        """The prefix triggers found in `text`."""
-        return [(prefix, index) for prefix, index in self.by_prefix if prefix in text]
+    def prefixes_in(self, text: str) -> list[tuple[str, list[int]]]:
+        """The prefix triggers found in `text`, each with the indexes it allows."""
+        return [entry for entry in self.by_prefix if entry[0] in text]
 
-    def candidates(self, words: set[str], text: str, prefixes: list[tuple[str, int]] | None = None) -> list[int]:
+    def candidates(self, words: set[str], text: str, prefixes: list[tuple[str, list[int]]] | None = None) -> list[int]:
         """`prefixes`: the prefix triggers to look for (default: all), e.g. those of the segment."""
         found: set[int] = set(self.always)
         by_word = self.by_word
         for word in self.words.intersection(words):
             found.update(by_word[word])
-        for prefix, index in (self.by_prefix if prefixes is None else prefixes):
+        for prefix, indexes in (self.by_prefix if prefixes is None else prefixes):
             if prefix in text:
-                found.add(index)
+                found.update(indexes)
         return sorted(found)
+
+
+class PhraseIndex:
+    """Which of a list of phrases may match a sentence: those of which every required word set
+    (`Phrase.required`) has a word in the sentence (`w*`: a word starting w, looked for in the
+    text). Most phrases are tested at once: bit i of an integer stands for phrase i, and the
+    phrase's trigger set and up to two other required sets are levels, with a mask per word; a
+    sentence's candidates are the AND over the levels of the OR of its words' masks. The other
+    required sets of a candidate (those with a `w*` word, whose prefix would be looked for in
+    every sentence, and any beyond the levels) are then tested one by one. `candidates` gives
+    the phrases' indexes in list order.
+
+    `restricted(indexes)` is the index of some of the phrases only (a reading of a few
+    concepts): its masks are as short as its list, so that testing a sentence costs what those
+    phrases need. Restricted indexes are kept (a reading asks for the same sets again)."""
+
+    LEVELS = 3
+    _KEPT = 256                   # restricted indexes kept at most
+
+    __slots__ = ("phrases", "ids", "by_word", "by_prefix", "free", "rest", "words", "_restricted")
+
+    def __init__(self, phrases: list[Phrase], ids: tuple[int, ...] | None = None):
+        self.phrases = phrases
+        self.ids = ids                                 # bit i -> the index it stands for (None: i)
+        self._restricted: dict[tuple[int, ...], PhraseIndex] = {}
+        levels = self.LEVELS
+        by_word: dict[str, list[int]] = {}            # word -> its mask at each level
+        by_prefix: dict[str, list[int]] = {}          # `w*` prefix -> its mask at each level
+        free = [0] * levels                            # phrases with no required set at a level
+        self.rest: dict[int, tuple[tuple[frozenset[str], tuple[str, ...]], ...]] = {}
+        for bit_index, index in enumerate(range(len(phrases)) if ids is None else ids):
+            phrase = phrases[index]
+            bit = 1 << bit_index
+            others = [s for s in phrase.required if s != phrase.triggers]
+            plain = [s for s in others if not any(word.endswith("*") for word in s)]
+            sets = ([phrase.triggers] if phrase.triggers is not None else []) + plain[:levels - 1]
+            rest = [s for s in others if s not in sets]
+            for level in range(levels):
+                if level >= len(sets):
+                    free[level] |= bit
+                    continue
+                for word in sets[level]:
+                    table, key = (by_prefix, word[:-1]) if word.endswith("*") else (by_word, word)
+                    table.setdefault(key, [0] * levels)[level] |= bit
+            if rest:
+                self.rest[bit_index] = tuple((options, tuple(o[:-1] for o in options if o.endswith("*")))
+                                             for options in rest)
+        self.by_word = by_word
+        self.words = frozenset(by_word)
+        self.by_prefix = sorted(by_prefix.items())
+        self.free = free
+
+    def restricted(self, indexes: tuple[int, ...]) -> "PhraseIndex":
+        """The index of the phrases `indexes` (ascending) only; `candidates` gives their indexes."""
+        found = self._restricted.get(indexes)
+        if found is None:
+            if len(self._restricted) >= self._KEPT:
+                self._restricted.clear()
+            found = self._restricted[indexes] = PhraseIndex(self.phrases, indexes)
+        return found
+
+    def prefixes_in(self, text: str) -> list[tuple[str, list[int]]]:
+        """The prefix triggers found in `text` (to hand to `candidates` for its sentences)."""
+        return [entry for entry in self.by_prefix if entry[0] in text]
+
+    def candidates(self, words: set[str], text: str, prefixes: list | None = None) -> list[int]:
+        """The phrases whose required sets all have a word in `words` (or a prefix in `text`).
+        `prefixes`: the prefix triggers to look for (default: all), e.g. those of the segment."""
+        held = list(self.free)
+        by_word = self.by_word
+        for word in self.words.intersection(words):
+            masks = by_word[word]
+            held[0] |= masks[0]
+            held[1] |= masks[1]
+            held[2] |= masks[2]
+        for prefix, masks in (self.by_prefix if prefixes is None else prefixes):
+            if prefix in text:
+                held[0] |= masks[0]
+                held[1] |= masks[1]
+                held[2] |= masks[2]
+        found = held[0] & held[1] & held[2]         # the LEVELS levels
+        ids = self.ids
+        out = []
+        while found:
+            low = found & -found
+            bit = low.bit_length() - 1
+            found ^= low
+            rest = self.rest.get(bit)
+            if rest is None or _holds_all(rest, words, text):
+                out.append(bit if ids is None else ids[bit])
+        return out
+
+
+def _holds_all(required, words: set[str], text: str) -> bool:
+    """Whether `words` hold a word of every required set (each paired with its `w*` prefixes,
+    looked for in `text`)."""
+    for options, prefixes in required:
+        if options.isdisjoint(words):
+            for prefix in prefixes:
+                if prefix in text:
+                    break
+            else:
+                return False
+    return True
 
 
 def gate_triggers(gate: Gate) -> frozenset[str] | None:

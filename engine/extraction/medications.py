@@ -7,7 +7,8 @@ import re
 from .literal_gate import Gated
 from .context import assert_mention, clause_span, negation_of
 from .dates import DATE_RE, MONTHS, MONTH_YEAR_RE, NUMBER_WORDS, YEAR_RE, date_from, parse_number, weeks_between
-from .sentences import Seg, clean_text, sentence_at, sentence_evidence, sentence_kind, sentence_words, span_evidence
+from .sentences import Seg, clean_text, sentence_at, sentence_drugs, sentence_evidence, sentence_kind, sentence_words, \
+    span_evidence
 from .vocabulary import Vocabulary, drug_lexicon
 
 
@@ -199,7 +200,6 @@ def read_first_use(seg: Seg, text: str, vocab: Vocabulary, out: list[dict]) -> N
     cyclobenzaprine", "started on Norco today"), or a drug or class word negated in a clause that
     says the patient never had it ("has not taken a muscle relaxant before", "never tried an
     NSAID", "no prior opioid use"). Planned, hypothetical and other people's drugs say nothing."""
-    lexicon = drug_lexicon()
     cues = vocab.first_use
     for index, sent in enumerate(seg.sentences):
         words = sentence_words(sent)
@@ -208,7 +208,7 @@ def read_first_use(seg: Seg, text: str, vocab: Vocabulary, out: list[dict]) -> N
         if sentence_kind(seg, index, vocab) != "patient":
             continue
         clean = clean_text(sent, vocab)
-        mentions = [(m.start, m.end, m.drug.generic, m.drug.drug_class) for m in lexicon.find(clean)] if lexicon else []
+        mentions = [(m.start, m.end, m.drug.generic, m.drug.drug_class) for m in sentence_drugs(sent, vocab)]
         taken = [(a, b) for a, b, _, _ in mentions]
         for m in vocab.class_words.finditer(clean, words=words):
             if not any(a < m.end() and m.start() < b for a, b in taken):

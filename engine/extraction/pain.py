@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .literal_gate import Gated
-from .sentences import Seg, Sentence, clean_text, sentence_kind, sentence_words, span_evidence, word_count
+from .sentences import Seg, Sentence, clean_text, sentence_drugs, sentence_kind, sentence_words, span_evidence, word_count
 from .vocabulary import Vocabulary
 
 
@@ -134,18 +134,21 @@ def _pair_value(m: re.Match, name: str) -> float | None:
     return max(float(m.group(name)), float(m.group(name + "b") or 0))
 
 
-def _names_treatment(clean: str) -> bool:
-    from .vocabulary import drug_lexicon
-    if _TREATMENT_WORDS.search(clean):
-        return True
-    lexicon = drug_lexicon()
-    return bool(lexicon and lexicon.find(clean))
+def _names_treatment(sent: Sentence, clean: str, vocab: Vocabulary) -> bool:
+    return _TREATMENT_WORDS.search(clean) is not None or bool(sentence_drugs(sent, vocab))
 
 
 def pain_pairs(seg: Seg, vocab: Vocabulary) -> list[tuple[int, float, float]]:
     """(sentence index, pain without or before a treatment, pain with or after it) for each
     sentence that states both and names the treatment ("9/10 before the medication and 5/10
-    after", "from 8/10 to 4/10 with Norco", "8/10 with or without it")."""
+    after", "from 8/10 to 4/10 with Norco", "8/10 with or without it"). Kept on the segment:
+    the responses and the pain response both read them."""
+    if seg.pain_pairs is None:
+        seg.pain_pairs = _pain_pairs(seg, vocab)
+    return seg.pain_pairs
+
+
+def _pain_pairs(seg: Seg, vocab: Vocabulary) -> list[tuple[int, float, float]]:
     out = []
     for index, sent in enumerate(seg.sentences):
         if not _may_hold_score(sent.text):
@@ -153,7 +156,7 @@ def pain_pairs(seg: Seg, vocab: Vocabulary) -> list[tuple[int, float, float]]:
         if sentence_kind(seg, index, vocab) != "patient":
             continue
         clean = clean_text(sent, vocab)
-        if not _names_treatment(clean):
+        if not _names_treatment(sent, clean, vocab):
             continue
         m = _FROM_TO.search(clean)
         if m is not None:
@@ -195,6 +198,10 @@ def pain_pairs(seg: Seg, vocab: Vocabulary) -> list[tuple[int, float, float]]:
         elif fields[0] in on and fields[1] is None and "versus" in clean[s1.end():s2.start()] + clean[s2.end():]:
             out.append((index, v2, v1))
     return out
+
+
+# the findings `read_pain_response` states
+RESPONSE_CONCEPTS = frozenset({"pain_relief", "pain_reduced_30_percent"})
 
 
 def read_pain_response(seg: Seg, text: str, vocab: Vocabulary, found) -> None:

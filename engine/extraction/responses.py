@@ -37,8 +37,8 @@ from .context import Assertion, assert_mention, clause_span
 from .phrases import WORD_RE
 from .findings import RANK, Findings
 from .pain import pain_pairs
-from .sentences import Seg, Sentence, clean_text, sentence_evidence, sentence_index, sentence_kind, sentence_words, \
-    span_evidence, word_count
+from .sentences import Seg, Sentence, clean_text, sentence_drugs, sentence_evidence, sentence_index, sentence_kind, \
+    sentence_words, span_evidence, word_count
 from .dates import NUMBER_WORDS as _WORD_NUMBERS
 from .treatments import treatment_count
 from .vocabulary import Vocabulary, drug_lexicon
@@ -53,6 +53,12 @@ _NEUROPATHIC_FIRST_LINE = frozenset({"antidepressant", "anticonvulsant"})
 _REHABILITATION = frozenset({"physical_therapy", "occupational_therapy", "aquatic_therapy"})
 _DEVICES = ("tens", "h wave", "h-wave", "hwave", "interferential", "stimulat", "neuromuscular")
 _HOME_EXERCISE = ("home exercise", "home program", "home stretching", "exercise program", "home routine", "hep")
+# The findings `read_responses` and `read_injection_relief` state (facts.extract_item_facts skips
+# a reader none of whose findings it wants).
+CONCEPTS = frozenset({"conservative_care_failed", "home_exercise_failed", "first_line_failed",
+                      "neuropathic_first_line_failed", "rehabilitation_ongoing", "device_trial_successful",
+                      "tens_failed", "injection_sustained_relief"})
+RELIEF_CONCEPTS = frozenset({"neurotomy_sustained_relief", "diagnostic_block_positive", "injection_sustained_relief"})
 # "progress notes", "improvement reports": a kind of document, not a response; and "physical
 # therapy (progress) notes" are the course's documents, not the course
 _DOCUMENT = re.compile(r"\s*(?:notes?|reports?|summar(?:y|ies))\b")
@@ -78,10 +84,8 @@ def _courses(sent: Sentence, clean: str, vocab: Vocabulary) -> list[_Course]:
         if kind in ("drug", "surgery", "imaging", "electrodiagnostic", "consultation"):
             continue
         found.append(_Course(m.start(), m.end(), kind, None, clean[m.start():m.end()]))
-    lexicon = drug_lexicon()
-    if lexicon is not None:
-        for mention in lexicon.find(clean):
-            found.append(_Course(mention.start, mention.end, "drug", mention.drug.drug_class, clean[mention.start:mention.end]))
+    for mention in sentence_drugs(sent, vocab):
+        found.append(_Course(mention.start, mention.end, "drug", mention.drug.drug_class, clean[mention.start:mention.end]))
     taken = [(c.start, c.end) for c in found]
     for m in vocab.class_words.finditer(clean, words=words, index=index):
         if not any(a < m.end() and m.start() < b for a, b in taken):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .phrases import WORD_RE, tokens
 from .gates import Positions
-from .vocabulary import Vocabulary
+from .vocabulary import Vocabulary, drug_lexicon
 
 
 Segment = tuple[str, int, int]
@@ -32,8 +33,9 @@ _LONG_QUOTE = 150          # a quotation this long in a rationale is a guideline
 
 # A sentence ends at . ! ? (and any closing quote or bracket) followed by white space and a
 # capital, digit, bracket or quote; or at a blank line. Abbreviations that end in a period
-# before a capital ("Dr. Smith", "e.g. NSAIDs") are kept inside the sentence.
-_SENT_END = re.compile(r"(?:[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c(\[]?[A-Z0-9#])|\n\s*\n)")
+# before a capital ("Dr. Smith", "e.g. NSAIDs") are kept inside the sentence. (The pattern
+# opens with the class of its first characters, so that the regex engine skips to them.)
+_SENT_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c(\[]?[A-Z0-9#])|(?<=\n)\s*\n)")
 
 
 _ABBREV = re.compile(r"(?:\b(?:dr|mr|mrs|ms|vs|e\.g|i\.e|etc|no|st|approx|pg|pp|fig|jr|sr|u\.s|inc|ltd|co|mg|ml|al)\.|"
@@ -59,6 +61,7 @@ class Sentence:
     places: list | None = None       # body parts named in `clean`, anatomy.py
     drugs: str | None = None         # `clean` with drug names masked, findings.drug_masked
     tests: list | None = None        # spans of the named tests in `clean`, findings._named_tests
+    drug_mentions: list | None = None  # the drug names the lexicon finds in `clean`
 
 
 @dataclass
@@ -69,7 +72,15 @@ class Seg:
     low: str                    # lower-cased, same length
     sentences: list[Sentence] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
-    ref_year: int | None = None  # the year of the letter's "now" (a remote past is read against it)
+    pain_pairs: list | None = None   # pain with and without a treatment, per sentence (pain.pain_pairs)
+    # the date (ISO) of the letter's "now", computed when first asked for (facts._reference_date)
+    now: Callable[[], str | None] | None = None
+
+    @property
+    def ref_year(self) -> int | None:
+        """The year of the letter's "now": a remote past is read against it."""
+        now = self.now() if self.now is not None else None
+        return int(now[:4]) if now else None
 
 
 def lower(raw: str) -> str:
@@ -210,6 +221,14 @@ def clean_text(sent: Sentence, vocab: Vocabulary) -> str:
             text = _QUOTE_MARK.sub(" ", text)
         sent.clean = text
     return sent.clean
+
+
+def sentence_drugs(sent: Sentence, vocab: Vocabulary) -> list:
+    """The drug names (lexicon `DrugMention`s) in the sentence's clean text (cached)."""
+    if sent.drug_mentions is None:
+        lexicon = drug_lexicon()
+        sent.drug_mentions = lexicon.find(clean_text(sent, vocab)) if lexicon is not None else []
+    return sent.drug_mentions
 
 
 def sentence_words(sent: Sentence) -> set[str]:

@@ -13,7 +13,7 @@ import yaml
 
 from ..paths import vocab_dir
 from .phrases import Phrase, PhraseError, alternation_source, compile_phrase
-from .gates import Gate, TriggerIndex, alternation, gate_triggers, group_regex
+from .gates import Gate, PhraseIndex, TriggerIndex, alternation, gate_triggers, group_regex
 
 
 @dataclass
@@ -23,11 +23,6 @@ class _ConceptPhrase:
                                # "suspicion_phrase", "gap_phrase" or "negative_phrase" (findings.py)
     phrase: Phrase
     gate: Gate
-    required: tuple = ()       # the phrase's required word sets, each with its `w*` prefixes apart
-
-    def __post_init__(self):
-        self.required = tuple((options, tuple(o[:-1] for o in options if o.endswith("*")))
-                              for options in self.phrase.required)
 
 
 @dataclass(frozen=True)
@@ -53,6 +48,7 @@ class ContextVocabulary:
     terminators: Gate
     pseudo: Gate
     triggers: tuple[TriggerList, ...]
+    trigger_index: TriggerIndex      # which trigger lists a sentence's words allow
     record_subjects: Gate            # a negated cue about these states a gap in the record
     result_context: Gate             # a lacking cue after these states a negative result
     anaphoric_resolution: Gate       # "it has since resolved": undoes the clause before
@@ -89,6 +85,7 @@ def _context(data, path: Path) -> ContextVocabulary:
     return ContextVocabulary(precedence=precedence, breaks=alternation(data.get("clause_breaks") or []),
                              terminators=alternation(data.get("terminators") or []),
                              pseudo=alternation(data.get("pseudo") or []), triggers=tuple(lists),
+                             trigger_index=TriggerIndex([gate_triggers(tl.gate) for tl in lists]),
                              record_subjects=alternation(data.get("record_subjects") or []),
                              result_context=alternation(data.get("result_context") or []),
                              anaphoric_resolution=alternation(data.get("anaphoric_resolution") or []),
@@ -107,9 +104,10 @@ class Vocabulary:
     plans: frozenset[str]                          # concepts a plan or an order states (surgery_planned)
     suspicion: frozenset[str]                      # concepts a suspicion states (fracture_suspected)
     systemic: frozenset[str]                       # concepts about the whole patient: no body part
-    phrases: list[_ConceptPhrase]
-    phrase_index: TriggerIndex                    # which phrases a sentence's words allow
-    phrase_order: list[int]                        # phrase index -> its place: absent phrases first
+    phrases: list[_ConceptPhrase]                  # absent phrases first, then in the files' order
+    phrase_concepts: frozenset[str]                # the concepts that have phrases
+    phrase_index: PhraseIndex                      # which phrases a sentence's words allow
+    concept_phrases: dict[str, tuple[int, ...]]    # concept -> the indexes of its phrases
     context: ContextVocabulary
     nd_cue: Gate                                   # the forward `lacking` triggers
     guideline: Gate
@@ -150,6 +148,13 @@ class Vocabulary:
     sex_words: Gate                     # groups: male, female
     sex_pronouns: Gate
     pronoun_words: dict[str, frozenset[str]]
+
+
+def _concept_phrases(phrases: list[_ConceptPhrase]) -> dict[str, tuple[int, ...]]:
+    found: dict[str, list[int]] = {}
+    for index, cp in enumerate(phrases):
+        found.setdefault(cp.concept, []).append(index)
+    return {concept: tuple(indexes) for concept, indexes in found.items()}
 
 
 def _safe_name(value: str) -> str:
@@ -206,6 +211,10 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
                     except PhraseError as err:
                         raise PhraseError(f"{path}: {cid}.{key}: {err}") from None
                     phrases.append(_ConceptPhrase(cid, kind, ph, Gate(re.compile(ph.regex), [ph])))
+    # absent phrases are tried first in a sentence ("inadequate pain relief" is not a mention
+    # of pain relief): they come first in the list, the rest in the vocabulary's order
+    phrases.sort(key=lambda cp: cp.kind != "absent_phrase")
+
     def group_map(mapping: dict[str, list[str]], prefix: str) -> tuple[Gate, dict[str, str]]:
         names = {f"{prefix}{_safe_name(key)}": key for key in mapping}
         regex = group_regex({name: mapping[key] for name, key in names.items()})
@@ -229,8 +238,9 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
         needs_sign=frozenset(flags["needs_sign"]), current=frozenset(flags["current"]),
         plans=frozenset(flags["plans"]), suspicion=frozenset(flags["suspicion"]),
         systemic=frozenset(flags["systemic"]), phrases=phrases,
-        phrase_index=TriggerIndex([cp.phrase.triggers for cp in phrases]),
-        phrase_order=[(cp.kind != "absent_phrase") * len(phrases) + i for i, cp in enumerate(phrases)],
+        phrase_concepts=frozenset(cp.concept for cp in phrases),
+        phrase_index=PhraseIndex([cp.phrase for cp in phrases]),
+        concept_phrases=_concept_phrases(phrases),
         context=context,
         nd_cue=alternation(lacking),
         guideline=alternation(neg["guideline_cues"]),
