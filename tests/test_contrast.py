@@ -12,7 +12,7 @@ CONTRAST = Path(__file__).parent / "contrast"
 
 # The floor of each set: a few points under its score when the reader last changed
 # (docs/extraction.md, "Measuring"). A set falling under its floor is a regression to read.
-FLOORS = {"A": 0.95, "C": 0.90, "E": 0.80, "F": 0.83, "G": 0.83, "H": 0.63, "D": 0.63}
+FLOORS = {"A": 0.95, "C": 0.90, "E": 0.82, "F": 0.84, "G": 0.84, "H": 0.76, "D": 0.64}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
